@@ -1,0 +1,1 @@
+"""ETL for CAR-based cell therapy trials in autoimmune disease: extract, transform, load."""

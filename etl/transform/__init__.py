@@ -1,0 +1,1 @@
+"""Transform: pure functions from raw API v2 records to normalized Polars tables."""

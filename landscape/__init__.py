@@ -1,0 +1,1 @@
+"""Shared app code: read-only queries, the filter model, charts and export."""
