@@ -26,9 +26,7 @@ def read_curated_csv(path: Path, required_columns: tuple[str, ...]) -> pl.DataFr
     for column in required_columns:
         empty = frame.filter(pl.col(column).is_null() | (pl.col(column) == ""))
         if empty.height:
-            raise VocabularyError(
-                f"{path.name}: column {column!r} is empty in {empty.height} row(s)"
-            )
+            raise VocabularyError(f"{path.name}: column {column!r} is empty in {empty.height} row(s)")
     return frame
 
 

@@ -1,0 +1,118 @@
+"""Read API v2 study records from files: NDJSON(.gz), an API page, a JSON array, or a folder."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_NCT_ID = re.compile(r"^NCT\d{8}$")
+_SUFFIXES = (".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz")
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A record that was skipped: where it was and why."""
+
+    path: Path
+    line: int | None
+    reason: str
+
+    def describe(self) -> str:
+        """'file.ndjson line 7: not valid JSON (...)'."""
+        where = f"{self.path.name} line {self.line}" if self.line else self.path.name
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class RecordBatch:
+    """Records that passed the shape check, and the problems with the ones that did not."""
+
+    records: list[dict] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def check_record(record: object) -> str | None:
+    """Why a parsed value is not a usable API v2 study, or None when it is."""
+    if not isinstance(record, dict):
+        return f"expected a study object, got {type(record).__name__}"
+    protocol = record.get("protocolSection")
+    if not isinstance(protocol, dict):
+        return "no protocolSection object"
+    ident = protocol.get("identificationModule")
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    if not isinstance(nct_id, str) or not _NCT_ID.match(nct_id.strip()):
+        return f"no valid identificationModule.nctId (got {nct_id!r})"
+    return None
+
+
+def _open_text(path: Path) -> str:
+    if path.name.endswith(".gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return fh.read()
+    return path.read_text(encoding="utf-8")
+
+
+def _iter_values(path: Path, text: str) -> Iterator[tuple[int | None, object | Exception]]:
+    """Yield (line, value or parse error) for each record in one file."""
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        # A whole-file JSON document: an array of studies, one API page {"studies": [...]}, or
+        # one study. NDJSON fails here with "Extra data" after its first line and is read by line.
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if stripped.startswith("[") or "\n" not in stripped.strip():
+                yield None, exc
+                return
+        else:
+            if isinstance(document, dict) and isinstance(document.get("studies"), list):
+                document = document["studies"]
+            if isinstance(document, list):
+                for value in document:
+                    yield None, value
+            else:
+                yield None, document
+            return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, exc
+
+
+def list_record_files(path: Path) -> list[Path]:
+    """The record files a path names: itself, or the JSON/NDJSON files in a folder, sorted."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
+    return [path]
+
+
+def read_records(path: Path) -> RecordBatch:
+    """Read every record under `path`; bad ones are reported (file, line), not raised."""
+    batch = RecordBatch()
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    for file in list_record_files(path):
+        batch.files.append(file)
+        try:
+            text = _open_text(file)
+        except (OSError, UnicodeDecodeError, EOFError) as exc:
+            batch.problems.append(RecordProblem(file, None, f"cannot read file ({exc})"))
+            continue
+        for line, value in _iter_values(file, text):
+            if isinstance(value, Exception):
+                batch.problems.append(RecordProblem(file, line, f"not valid JSON ({value})"))
+                continue
+            reason = check_record(value)
+            if reason:
+                batch.problems.append(RecordProblem(file, line, reason))
+            else:
+                batch.records.append(value)  # type: ignore[arg-type]
+    return batch

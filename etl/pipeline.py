@@ -1,0 +1,73 @@
+"""Records -> every table -> a new warehouse file: the one path all ETL commands share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
+from etl.transform.records import build_tables
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build wrote, for the CLI's summary line."""
+
+    db_path: Path
+    record_count: int
+    trial_count: int
+    shown_trial_count: int
+    skipped_count: int
+    table_row_counts: dict[str, int]
+
+
+def read_as_of_date(meta: Mapping[str, object]) -> date:
+    """The date the data describes (the registry's data timestamp), else today in UTC."""
+    stamp = meta.get("data_timestamp")
+    if isinstance(stamp, str):
+        for length, fmt in ((10, "%Y-%m-%d"), (7, "%Y-%m"), (4, "%Y")):
+            try:
+                return datetime.strptime(stamp[:length], fmt).date()
+            except ValueError:
+                continue
+    return datetime.now(UTC).date()
+
+
+def derive_tables(records: list[dict], meta: Mapping[str, object]) -> dict[str, pl.DataFrame]:
+    """Every derived table for a set of records (pure: no database, no network)."""
+    tables = build_tables(records)
+    del meta  # used by classification and eligibility steps as they join the pipeline
+    return tables
+
+
+def build_warehouse(
+    records: list[dict], meta: Mapping[str, object], db_path: Path, skipped_count: int = 0
+) -> BuildSummary:
+    """Transform records and swap in a new warehouse at `db_path` (the old one serves on failure)."""
+    tables = derive_tables(records, meta)
+    trials = tables["trials"]
+    previous = read_previous_refreshes(db_path)
+    refresh = make_refresh_row({**meta, "record_count": len(records)}, previous, trials.height, skipped_count)
+    tables["refreshes"] = pl.concat([previous, refresh])
+    write_warehouse(tables, db_path)
+    shown = trials
+    if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
+        shown = trials.filter(pl.col("is_car_based") & pl.col("is_autoimmune"))
+    return BuildSummary(
+        db_path=db_path,
+        record_count=len(records),
+        trial_count=trials.height,
+        shown_trial_count=shown.height,
+        skipped_count=skipped_count,
+        table_row_counts={name: frame.height for name, frame in tables.items()},
+    )
+
+
+def read_meta_file(path: Path) -> dict:
+    """A pull's or the snapshot's meta.json, or an empty dict when absent."""
+    return json.loads(path.read_text()) if path.is_file() else {}
