@@ -1,0 +1,88 @@
+"""The app's read-only view of the warehouse, reopened when the ETL swaps in a new file."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl.paths import DB_PATH
+
+DB_ENV_VAR = "LANDSCAPE_DB"
+
+
+class WarehouseMissingError(RuntimeError):
+    """There is no database file yet (run `python -m etl build`)."""
+
+
+def resolve_db_path() -> Path:
+    """The database the app reads: $LANDSCAPE_DB when set (tests, demos), else data/warehouse.duckdb."""
+    return Path(os.environ.get(DB_ENV_VAR) or DB_PATH)
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """Identifies one version of the database file; it changes when the ETL swaps a new file in."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+
+
+def stamp_file(path: Path) -> FileStamp:
+    """The current stamp of the database file."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise WarehouseMissingError(
+            f"No database at {path}. Build it with: python -m etl build (or make run)."
+        ) from exc
+    return FileStamp(str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+class Warehouse:
+    """A read-only DuckDB connection bound to one file version; queries return Polars frames."""
+
+    def __init__(self, path: Path) -> None:
+        self.stamp = stamp_file(path)
+        self._con = duckdb.connect(str(path), read_only=True)
+        # DuckDB connections are not safe to share across threads; Streamlit serves each session
+        # in its own thread, so each query takes a cursor under a lock.
+        self._lock = threading.Lock()
+        self.table_names = frozenset(
+            row[0] for row in self._con.sql("SELECT table_name FROM information_schema.tables").fetchall()
+        )
+
+    def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        """Run one parameterized statement (`?` placeholders) and return a Polars frame."""
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            return cursor.sql(sql, params=params or []).pl()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the connection (the old file version is released)."""
+        self._con.close()
+
+
+_current: Warehouse | None = None
+_current_lock = threading.Lock()
+
+
+def open_warehouse(path: Path | None = None) -> Warehouse:
+    """The shared warehouse for this process, reopened when the file on disk was replaced."""
+    global _current
+    path = path or resolve_db_path()
+    stamp = stamp_file(path)
+    with _current_lock:
+        if _current is None or _current.stamp != stamp:
+            # Old connections are left to be garbage-collected: a query still running on another
+            # thread keeps reading the old, consistent file version.
+            _current = Warehouse(path)
+        return _current

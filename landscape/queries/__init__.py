@@ -1,0 +1,1 @@
+"""Every query the app runs: typed functions (warehouse, filters, ...) -> Polars frames."""
