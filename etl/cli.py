@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from etl.extract.files import read_records
+from etl.extract.files import RecordBatch, iter_records
 from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR, SNAPSHOT_PATH
-from etl.pipeline import BuildSummary, build_warehouse, read_meta_file
-from etl.raw_store import find_latest_pull, write_pull
+from etl.pipeline import BuildSummary, NoRecordsError, build_warehouse, read_meta_file
+from etl.raw_store import EmptyPullError, find_latest_pull, write_pull
 
 _DESCRIPTION = """\
 Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
@@ -31,8 +31,8 @@ A failed refresh, import or build never replaces the database the app is serving
 class ProgressBar:
     """A one-line text progress bar on stderr (no dependency, works in any terminal or log)."""
 
-    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.label, self.stream, self.width = label, stream, width
+    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
+        self.label, self.stream, self.width = label, stream or sys.stderr, width
 
     def update(self, done: int, total: int | None, note: str = "") -> None:
         """Redraw the bar; an unknown total shows a count only."""
@@ -60,13 +60,28 @@ def _print_summary(summary: BuildSummary, started: float, out: TextIO) -> None:
     )
 
 
-def _build_with_progress(records: list[dict], meta: dict, db: Path, skipped: int) -> BuildSummary:
+def _build_with_progress(path: Path, meta: dict, db: Path, out: TextIO, started: float) -> int:
+    """Stream records from a file into a new warehouse; report skipped records; 0 on success."""
+    batch = RecordBatch()
     bar = ProgressBar("build")
-    bar.update(0, 2, "transforming")
-    summary = build_warehouse(records, meta, db, skipped_count=skipped)
+    bar.update(0, 2, "reading and transforming")
+    try:
+        summary = build_warehouse(iter_records(path, batch), meta, db, problems=batch.problems)
+    except NoRecordsError as exc:
+        bar.finish()
+        _report_problems(batch)
+        sys.stderr.write(f"error: {path}: {exc}\n")
+        return 1
     bar.update(2, 2, "loaded")
     bar.finish()
-    return summary
+    _report_problems(batch)
+    _print_summary(summary, started, out)
+    return 0
+
+
+def _report_problems(batch: RecordBatch) -> None:
+    for problem in batch.problems:
+        sys.stderr.write(f"skipped {problem.describe()}\n")
 
 
 def run_build(args: argparse.Namespace, out: TextIO) -> int:
@@ -84,47 +99,38 @@ def run_build(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     else:
         path, meta = SNAPSHOT_PATH, read_meta_file(SNAPSHOT_DIR / "meta.json")
-    batch = read_records(path)
-    for problem in batch.problems:
-        sys.stderr.write(f"skipped {problem.describe()}\n")
-    if not batch.records:
-        sys.stderr.write(f"error: no usable records in {path}; the database was not changed\n")
-        return 1
-    summary = _build_with_progress(batch.records, meta, db, len(batch.problems))
-    _print_summary(summary, started, out)
-    return 0
+    return _build_with_progress(path, meta, db, out, started)
 
 
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
     """Load records from files, keep them as a raw pull, rebuild."""
     started = time.perf_counter()
-    try:
-        batch = read_records(args.path)
-    except FileNotFoundError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    for problem in batch.problems:
-        sys.stderr.write(f"skipped {problem.describe()}\n")
-    if not batch.records:
-        sys.stderr.write(
-            f"error: no usable study records in {args.path} "
-            f"({len(batch.problems)} problems); the database was not changed\n"
-        )
-        return 1
+    batch = RecordBatch()
     meta = {
         "source": "file import",
         "query": str(args.path),
         "api_version": None,
         "data_timestamp": None,
         "fetched_at": None,
-        "files": [str(p) for p in batch.files],
-        "skipped_count": len(batch.problems),
     }
-    pull = write_pull(batch.records, meta, args.raw_dir)
-    out.write(f"Kept {len(batch.records)} raw records in {pull.folder}\n")
-    summary = _build_with_progress(batch.records, pull.meta, args.db, len(batch.problems))
-    _print_summary(summary, started, out)
-    return 0
+    try:
+        pull = write_pull(iter_records(args.path, batch), meta, args.raw_dir)
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except EmptyPullError:
+        _report_problems(batch)
+        sys.stderr.write(
+            f"error: no usable study records in {args.path} "
+            f"({len(batch.problems)} problems); the database was not changed\n"
+        )
+        return 1
+    _report_problems(batch)
+    out.write(
+        f"Kept {pull.meta['record_count']} raw records from {len(batch.files)} file(s) in {pull.folder}"
+        f" ({len(batch.problems)} skipped)\n"
+    )
+    return _build_with_progress(pull.studies_path, pull.meta, args.db, out, started)
 
 
 def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
@@ -145,12 +151,13 @@ def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
         bar.finish()
         sys.stderr.write(f"error: refresh failed: {exc}\nThe current data stays in place.\n")
         return 1
+    except EmptyPullError:
+        bar.finish()
+        sys.stderr.write("error: the registry returned no studies; the current data stays in place.\n")
+        return 1
     bar.finish()
     out.write(f"Kept {pull.meta.get('record_count')} raw records in {pull.folder}\n")
-    batch = read_records(pull.studies_path)
-    summary = _build_with_progress(batch.records, pull.meta, args.db, len(batch.problems))
-    _print_summary(summary, started, out)
-    return 0
+    return _build_with_progress(pull.studies_path, pull.meta, args.db, out, started)
 
 
 def run_eligibility(args: argparse.Namespace, out: TextIO) -> int:

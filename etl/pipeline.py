@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
-from etl.transform.records import build_tables
+from etl.memory import pause_gc
+from etl.transform.records import build_tables_from_frames, frame_records
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,39 @@ def read_as_of_date(meta: Mapping[str, object]) -> date:
     return datetime.now(UTC).date()
 
 
-def derive_tables(records: list[dict], meta: Mapping[str, object]) -> dict[str, pl.DataFrame]:
-    """Every derived table for a set of records (pure: no database, no network)."""
-    tables = build_tables(records)
+class NoRecordsError(ValueError):
+    """A build was asked to replace the database with nothing."""
+
+
+def derive_tables(frames: dict[str, pl.DataFrame], meta: Mapping[str, object]) -> dict[str, pl.DataFrame]:
+    """Every derived table from flattened records (pure: no database, no network)."""
+    tables = build_tables_from_frames(frames)
     del meta  # used by classification and eligibility steps as they join the pipeline
     return tables
 
 
 def build_warehouse(
-    records: list[dict], meta: Mapping[str, object], db_path: Path, skipped_count: int = 0
+    records: Iterable[dict],
+    meta: Mapping[str, object],
+    db_path: Path,
+    skipped_count: int = 0,
+    problems: list | None = None,
 ) -> BuildSummary:
-    """Transform records and swap in a new warehouse at `db_path` (the old one serves on failure)."""
-    tables = derive_tables(records, meta)
+    """Transform records (streamed once) and swap in a new warehouse at `db_path`.
+
+    Raises NoRecordsError, leaving the current database, when there is no usable record.
+    `problems` is the list a streaming reader fills with skipped records; it adds to skipped_count.
+    """
+    with pause_gc():
+        frames = frame_records(records)
+        record_count = frames["studies"].height
+        if record_count == 0:
+            raise NoRecordsError("no usable study records; the database was not changed")
+        tables = derive_tables(frames, meta)
+    skipped_count += len(problems or [])
     trials = tables["trials"]
     previous = read_previous_refreshes(db_path)
-    refresh = make_refresh_row({**meta, "record_count": len(records)}, previous, trials.height, skipped_count)
+    refresh = make_refresh_row({**meta, "record_count": record_count}, previous, trials.height, skipped_count)
     tables["refreshes"] = pl.concat([previous, refresh])
     write_warehouse(tables, db_path)
     shown = trials
@@ -60,7 +79,7 @@ def build_warehouse(
         shown = trials.filter(pl.col("is_car_based") & pl.col("is_autoimmune"))
     return BuildSummary(
         db_path=db_path,
-        record_count=len(records),
+        record_count=record_count,
         trial_count=trials.height,
         shown_trial_count=shown.height,
         skipped_count=skipped_count,

@@ -25,18 +25,24 @@ class RawPull:
     meta: dict
 
 
+class EmptyPullError(ValueError):
+    """A pull with no records is not saved: it would hide the last good one."""
+
+
 def write_pull(records: Iterable[dict], meta: dict, raw_dir: Path) -> RawPull:
-    """Save records and metadata as a new pull folder; the folder appears only when complete."""
+    """Save records (streamed) and metadata as a new pull folder; it appears only when complete."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = Path(tempfile.mkdtemp(prefix=f".{stamp}-", dir=raw_dir))
     try:
         count = 0
-        with gzip.open(tmp / STUDIES_FILE, "wt", encoding="utf-8", compresslevel=6) as fh:
+        with gzip.open(tmp / STUDIES_FILE, "wt", encoding="utf-8", compresslevel=1) as fh:
             for record in records:
                 fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
                 fh.write("\n")
                 count += 1
+        if count == 0:
+            raise EmptyPullError("no usable study records; nothing was saved")
         full_meta = {**meta, "saved_at": datetime.now(UTC).isoformat(), "record_count": count}
         (tmp / META_FILE).write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n")
         final = raw_dir / stamp

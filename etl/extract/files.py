@@ -8,6 +8,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
+
+from etl.memory import pause_gc
 
 _NCT_ID = re.compile(r"^NCT\d{8}$")
 _SUFFIXES = (".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz")
@@ -50,41 +53,58 @@ def check_record(record: object) -> str | None:
     return None
 
 
-def _open_text(path: Path) -> str:
+def _open_stream(path: Path) -> TextIO:
     if path.name.endswith(".gz"):
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            return fh.read()
-    return path.read_text(encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
 
 
-def _iter_values(path: Path, text: str) -> Iterator[tuple[int | None, object | Exception]]:
-    """Yield (line, value or parse error) for each record in one file."""
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        # A whole-file JSON document: an array of studies, one API page {"studies": [...]}, or
-        # one study. NDJSON fails here with "Extra data" after its first line and is read by line.
+def _iter_document(document: object) -> Iterator[tuple[int | None, object]]:
+    """Studies in one parsed JSON document: an array, an API page {"studies": [...]}, or one study."""
+    if isinstance(document, dict) and isinstance(document.get("studies"), list):
+        document = document["studies"]
+    if isinstance(document, list):
+        for value in document:
+            yield None, value
+    else:
+        yield None, document
+
+
+def _iter_values(stream: TextIO) -> Iterator[tuple[int | None, object | Exception]]:
+    """Yield (line, value or parse error) for each record in one file, streaming NDJSON by line."""
+    first_number, first_line = 0, ""
+    for line in stream:
+        first_number += 1
+        if line.strip():
+            first_line = line
+            break
+    else:
+        return
+    if first_line.lstrip().startswith("{"):
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if stripped.startswith("[") or "\n" not in stripped.strip():
-                yield None, exc
-                return
-        else:
-            if isinstance(document, dict) and isinstance(document.get("studies"), list):
-                document = document["studies"]
-            if isinstance(document, list):
-                for value in document:
-                    yield None, value
+            value = json.loads(first_line)
+        except json.JSONDecodeError:
+            value = None  # not a whole object on one line: a pretty-printed document
+        if value is not None:
+            # NDJSON (or a one-line document): stream the rest line by line.
+            if isinstance(value, dict) and isinstance(value.get("studies"), list):
+                yield from _iter_document(value)
             else:
-                yield None, document
+                yield first_number, value
+            for number, line in enumerate(stream, start=first_number + 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, exc
             return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, exc
+    try:
+        document = json.loads(first_line + stream.read())
+    except json.JSONDecodeError as exc:
+        yield None, exc
+        return
+    yield from _iter_document(document)
 
 
 def list_record_files(path: Path) -> list[Path]:
@@ -94,25 +114,30 @@ def list_record_files(path: Path) -> list[Path]:
     return [path]
 
 
-def read_records(path: Path) -> RecordBatch:
-    """Read every record under `path`; bad ones are reported (file, line), not raised."""
-    batch = RecordBatch()
+def iter_records(path: Path, batch: RecordBatch) -> Iterator[dict]:
+    """Stream the usable records under `path`; files read and problems found go into `batch`."""
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {path}")
     for file in list_record_files(path):
         batch.files.append(file)
         try:
-            text = _open_text(file)
+            with _open_stream(file) as stream:
+                for line, value in _iter_values(stream):
+                    if isinstance(value, Exception):
+                        batch.problems.append(RecordProblem(file, line, f"not valid JSON ({value})"))
+                        continue
+                    reason = check_record(value)
+                    if reason:
+                        batch.problems.append(RecordProblem(file, line, reason))
+                    else:
+                        yield value  # type: ignore[misc]
         except (OSError, UnicodeDecodeError, EOFError) as exc:
             batch.problems.append(RecordProblem(file, None, f"cannot read file ({exc})"))
-            continue
-        for line, value in _iter_values(file, text):
-            if isinstance(value, Exception):
-                batch.problems.append(RecordProblem(file, line, f"not valid JSON ({value})"))
-                continue
-            reason = check_record(value)
-            if reason:
-                batch.problems.append(RecordProblem(file, line, reason))
-            else:
-                batch.records.append(value)  # type: ignore[arg-type]
+
+
+def read_records(path: Path) -> RecordBatch:
+    """Read every record under `path` into memory; bad ones are reported (file, line), not raised."""
+    batch = RecordBatch()
+    with pause_gc():
+        batch.records.extend(iter_records(path, batch))
     return batch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from etl.transform.dates import (
@@ -14,112 +16,215 @@ from etl.transform.dates import (
 
 SOURCE_REGISTRY = "ClinicalTrials.gov"
 
-_S = pl.String
-_DATE_STRUCT = pl.Struct({"date": _S, "type": _S})
-_NAMED = pl.Struct({"name": _S, "class": _S})
-_MESH = pl.List(pl.Struct({"id": _S, "term": _S}))
 
-# Only the fields the project reads. Anything else in a record is kept in the raw pull, not here.
-RAW_SCHEMA: dict[str, pl.DataType] = {
-    "protocolSection": pl.Struct(
-        {
-            "identificationModule": pl.Struct(
-                {"nctId": _S, "briefTitle": _S, "officialTitle": _S, "acronym": _S}
-            ),
-            "statusModule": pl.Struct(
-                {
-                    "overallStatus": _S,
-                    "startDateStruct": _DATE_STRUCT,
-                    "primaryCompletionDateStruct": _DATE_STRUCT,
-                    "completionDateStruct": _DATE_STRUCT,
-                    "studyFirstPostDateStruct": _DATE_STRUCT,
-                    "lastUpdatePostDateStruct": _DATE_STRUCT,
-                }
-            ),
-            "sponsorCollaboratorsModule": pl.Struct(
-                {"leadSponsor": _NAMED, "collaborators": pl.List(_NAMED)}
-            ),
-            "descriptionModule": pl.Struct({"briefSummary": _S}),
-            "conditionsModule": pl.Struct({"conditions": pl.List(_S), "keywords": pl.List(_S)}),
-            "designModule": pl.Struct(
-                {
-                    "studyType": _S,
-                    "phases": pl.List(_S),
-                    "enrollmentInfo": pl.Struct({"count": pl.Int64, "type": _S}),
-                }
-            ),
-            "armsInterventionsModule": pl.Struct(
-                {
-                    "interventions": pl.List(
-                        pl.Struct(
-                            {
-                                "type": _S,
-                                "name": _S,
-                                "description": _S,
-                                "otherNames": pl.List(_S),
-                            }
-                        )
-                    )
-                }
-            ),
-            "eligibilityModule": pl.Struct(
-                {
-                    "eligibilityCriteria": _S,
-                    "healthyVolunteers": pl.Boolean,
-                    "sex": _S,
-                    "minimumAge": _S,
-                    "maximumAge": _S,
-                }
-            ),
-            "contactsLocationsModule": pl.Struct(
-                {
-                    "locations": pl.List(
-                        pl.Struct(
-                            {
-                                "facility": _S,
-                                "status": _S,
-                                "city": _S,
-                                "state": _S,
-                                "country": _S,
-                                "geoPoint": pl.Struct({"lat": pl.Float64, "lon": pl.Float64}),
-                            }
-                        )
-                    )
-                }
-            ),
-        }
-    ),
-    "derivedSection": pl.Struct({"conditionBrowseModule": pl.Struct({"meshes": _MESH, "ancestors": _MESH})}),
+def _text(value: object) -> str | None:
+    """A registry string, or None for anything else (a wrong type is treated as absent)."""
+    return value if isinstance(value, str) else None
+
+
+def _integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _texts(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _dicts(value: object) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _get(mapping: object, key: str) -> dict:
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+# Flat string columns read from each study; dates and ages stay text until the Polars step.
+STUDY_COLUMNS: dict[str, pl.DataType] = {
+    "nct_id": pl.String,
+    "brief_title": pl.String,
+    "official_title": pl.String,
+    "acronym": pl.String,
+    "brief_summary": pl.String,
+    "keywords": pl.List(pl.String),
+    "overall_status": pl.String,
+    "start_date_text": pl.String,
+    "primary_completion_date_text": pl.String,
+    "completion_date_text": pl.String,
+    "first_posted_date_text": pl.String,
+    "last_update_date_text": pl.String,
+    "phases": pl.List(pl.String),
+    "study_type": pl.String,
+    "lead_sponsor": pl.String,
+    "lead_sponsor_class": pl.String,
+    "enrollment_count": pl.Int64,
+    "enrollment_type": pl.String,
+    "min_age_text": pl.String,
+    "max_age_text": pl.String,
+    "sex": pl.String,
+    "accepts_healthy_volunteers": pl.Boolean,
+    "eligibility_criteria": pl.String,
 }
+CONDITION_COLUMNS = {
+    "nct_id": pl.String,
+    "term_type": pl.String,
+    "term_order": pl.Int32,
+    "term": pl.String,
+    "mesh_id": pl.String,
+}
+INTERVENTION_COLUMNS = {
+    "nct_id": pl.String,
+    "intervention_order": pl.Int32,
+    "intervention_type": pl.String,
+    "name": pl.String,
+    "other_names": pl.List(pl.String),
+    "description": pl.String,
+}
+SPONSOR_COLUMNS = {
+    "nct_id": pl.String,
+    "role": pl.String,
+    "sponsor_order": pl.Int32,
+    "name": pl.String,
+    "agency_class": pl.String,
+}
+SITE_COLUMNS = {
+    "nct_id": pl.String,
+    "site_order": pl.Int32,
+    "facility": pl.String,
+    "city": pl.String,
+    "state": pl.String,
+    "country": pl.String,
+    "site_status": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+}
+
+# Side rows remember which record they came from, so a repeated NCT ID keeps its last record's rows.
+_INDEX = {"_record_index": pl.UInt32}
 
 TABLE_NAMES = ("trials", "trial_conditions", "trial_interventions", "trial_sponsors", "trial_sites")
 
-# Registry dates that become DATE columns, with the output column name.
-_DATES = {
-    "start_date": "startDateStruct",
-    "primary_completion_date": "primaryCompletionDateStruct",
-    "completion_date": "completionDateStruct",
-    "first_posted_date": "studyFirstPostDateStruct",
-    "last_update_date": "lastUpdatePostDateStruct",
+_DATE_KEYS = {
+    "start_date_text": "startDateStruct",
+    "primary_completion_date_text": "primaryCompletionDateStruct",
+    "completion_date_text": "completionDateStruct",
+    "first_posted_date_text": "studyFirstPostDateStruct",
+    "last_update_date_text": "lastUpdatePostDateStruct",
 }
 
 
-def frame_records(records: list[dict]) -> pl.DataFrame:
-    """Put raw records in one typed frame; fields of the wrong type become null rather than fail."""
-    if not records:
-        return pl.DataFrame(schema=RAW_SCHEMA)
-    return pl.from_dicts(records, schema=RAW_SCHEMA, strict=False)
+def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
+    """Flatten raw records into typed row frames (one pass; wrong-typed fields become null).
 
-
-def _module(name: str) -> pl.Expr:
-    return pl.col("protocolSection").struct.field(name)
-
-
-def _field(module: str, *path: str) -> pl.Expr:
-    expr = _module(module)
-    for part in path:
-        expr = expr.struct.field(part)
-    return expr
+    A plain loop over dicts is several times faster than Polars' nested-struct inference here,
+    and it tolerates the odd record whose field has the wrong JSON type.
+    """
+    studies: dict[str, list] = {name: [] for name in STUDY_COLUMNS}
+    conditions: list[tuple] = []
+    interventions: list[tuple] = []
+    sponsors: list[tuple] = []
+    sites: list[tuple] = []
+    for record in records:
+        protocol = _get(record, "protocolSection")
+        ident = _get(protocol, "identificationModule")
+        nct_id = _text(ident.get("nctId"))
+        if nct_id is None:
+            continue
+        nct_id = nct_id.strip()
+        index = len(studies["nct_id"])
+        status = _get(protocol, "statusModule")
+        sponsor_module = _get(protocol, "sponsorCollaboratorsModule")
+        lead = _get(sponsor_module, "leadSponsor")
+        conditions_module = _get(protocol, "conditionsModule")
+        design = _get(protocol, "designModule")
+        enrollment = _get(design, "enrollmentInfo")
+        eligibility = _get(protocol, "eligibilityModule")
+        healthy = eligibility.get("healthyVolunteers")
+        row = {
+            "nct_id": nct_id,
+            "brief_title": _text(ident.get("briefTitle")),
+            "official_title": _text(ident.get("officialTitle")),
+            "acronym": _text(ident.get("acronym")),
+            "brief_summary": _text(_get(protocol, "descriptionModule").get("briefSummary")),
+            "keywords": _texts(conditions_module.get("keywords")),
+            "overall_status": _text(status.get("overallStatus")),
+            "phases": _texts(design.get("phases")),
+            "study_type": _text(design.get("studyType")),
+            "lead_sponsor": _text(lead.get("name")),
+            "lead_sponsor_class": _text(lead.get("class")),
+            "enrollment_count": _integer(enrollment.get("count")),
+            "enrollment_type": _text(enrollment.get("type")),
+            "min_age_text": _text(eligibility.get("minimumAge")),
+            "max_age_text": _text(eligibility.get("maximumAge")),
+            "sex": _text(eligibility.get("sex")),
+            "accepts_healthy_volunteers": healthy if isinstance(healthy, bool) else None,
+            "eligibility_criteria": _text(eligibility.get("eligibilityCriteria")),
+        }
+        for column, key in _DATE_KEYS.items():
+            row[column] = _text(_get(status, key).get("date"))
+        for name, values in studies.items():
+            values.append(row[name])
+        for order, term in enumerate(_texts(conditions_module.get("conditions")), 1):
+            conditions.append((nct_id, "condition", order, term, None, index))
+        browse = _get(_get(record, "derivedSection"), "conditionBrowseModule")
+        for term_type, key in (("mesh", "meshes"), ("mesh_ancestor", "ancestors")):
+            for order, mesh in enumerate(_dicts(browse.get(key)), 1):
+                conditions.append(
+                    (nct_id, term_type, order, _text(mesh.get("term")), _text(mesh.get("id")), index)
+                )
+        arms = _get(protocol, "armsInterventionsModule")
+        for order, item in enumerate(_dicts(arms.get("interventions")), 1):
+            interventions.append(
+                (
+                    nct_id,
+                    order,
+                    _text(item.get("type")),
+                    _text(item.get("name")),
+                    _texts(item.get("otherNames")),
+                    _text(item.get("description")),
+                    index,
+                )
+            )
+        if lead:
+            sponsors.append((nct_id, "lead", 1, _text(lead.get("name")), _text(lead.get("class")), index))
+        for order, item in enumerate(_dicts(sponsor_module.get("collaborators")), 1):
+            sponsors.append(
+                (nct_id, "collaborator", order, _text(item.get("name")), _text(item.get("class")), index)
+            )
+        locations = _get(protocol, "contactsLocationsModule").get("locations")
+        for order, site in enumerate(_dicts(locations), 1):
+            geo = _get(site, "geoPoint")
+            sites.append(
+                (
+                    nct_id,
+                    order,
+                    _text(site.get("facility")),
+                    _text(site.get("city")),
+                    _text(site.get("state")),
+                    _text(site.get("country")),
+                    _text(site.get("status")),
+                    _number(geo.get("lat")),
+                    _number(geo.get("lon")),
+                    index,
+                )
+            )
+    return {
+        "studies": pl.DataFrame(studies, schema=STUDY_COLUMNS),
+        "conditions": pl.DataFrame(conditions, schema={**CONDITION_COLUMNS, **_INDEX}, orient="row"),
+        "interventions": pl.DataFrame(interventions, schema={**INTERVENTION_COLUMNS, **_INDEX}, orient="row"),
+        "sponsors": pl.DataFrame(sponsors, schema={**SPONSOR_COLUMNS, **_INDEX}, orient="row"),
+        "sites": pl.DataFrame(sites, schema={**SITE_COLUMNS, **_INDEX}, orient="row"),
+    }
 
 
 def _clean_text(expr: pl.Expr) -> pl.Expr:
@@ -128,156 +233,119 @@ def _clean_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
-def select_trials(raw: pl.DataFrame) -> pl.DataFrame:
+def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     """One row per study with the foundation columns (dedup keeps the last record of an NCT ID)."""
     date_columns: list[pl.Expr] = []
-    for out_name, struct_name in _DATES.items():
-        text = _field("statusModule", struct_name, "date")
-        date_columns.append(parse_partial_date(text).alias(out_name))
-        date_columns.append(classify_date_precision(text).alias(f"{out_name}_precision"))
-    phases = _field("designModule", "phases")
-    locations = _field("contactsLocationsModule", "locations")
-    frame = raw.select(
-        _field("identificationModule", "nctId").str.strip_chars().alias("nct_id"),
-        pl.lit(SOURCE_REGISTRY).alias("source_registry"),
-        _clean_text(_field("identificationModule", "briefTitle")).alias("brief_title"),
-        _clean_text(_field("identificationModule", "officialTitle")).alias("official_title"),
-        _clean_text(_field("identificationModule", "acronym")).alias("acronym"),
-        _clean_text(_field("descriptionModule", "briefSummary")).alias("brief_summary"),
-        _field("conditionsModule", "keywords").fill_null([]).alias("keywords"),
-        _clean_text(_field("statusModule", "overallStatus")).fill_null("UNKNOWN").alias("overall_status"),
-        phases.fill_null([]).alias("phases"),
-        label_phases(phases).alias("phase_label"),
-        _clean_text(_field("designModule", "studyType")).alias("study_type"),
-        _clean_text(_field("sponsorCollaboratorsModule", "leadSponsor", "name")).alias("lead_sponsor"),
-        _clean_text(_field("sponsorCollaboratorsModule", "leadSponsor", "class")).alias("lead_sponsor_class"),
-        _field("designModule", "enrollmentInfo", "count").alias("enrollment_count"),
-        _clean_text(_field("designModule", "enrollmentInfo", "type")).alias("enrollment_type"),
-        *date_columns,
-        parse_age_years(_field("eligibilityModule", "minimumAge")).alias("min_age_years"),
-        parse_age_years(_field("eligibilityModule", "maximumAge")).alias("max_age_years"),
-        _clean_text(_field("eligibilityModule", "sex")).alias("sex"),
-        _field("eligibilityModule", "healthyVolunteers").alias("accepts_healthy_volunteers"),
-        _clean_text(_field("eligibilityModule", "eligibilityCriteria")).alias("eligibility_criteria"),
-        locations.list.eval(pl.element().struct.field("country").str.strip_chars().drop_nulls())
-        .list.unique(maintain_order=True)
-        .list.sort()
-        .fill_null([])
-        .alias("countries"),
+    for column in _DATE_KEYS:
+        out_name = column.removesuffix("_text")
+        date_columns.append(parse_partial_date(pl.col(column)).alias(out_name))
+        date_columns.append(classify_date_precision(pl.col(column)).alias(f"{out_name}_precision"))
+    countries = (
+        sites.filter(pl.col("country").is_not_null())
+        .group_by("nct_id")
+        .agg(pl.col("country").str.strip_chars().unique().sort().alias("countries"))
     )
+    text_columns = [
+        "brief_title",
+        "official_title",
+        "acronym",
+        "brief_summary",
+        "study_type",
+        "lead_sponsor",
+        "lead_sponsor_class",
+        "enrollment_type",
+        "sex",
+        "eligibility_criteria",
+    ]
     return (
-        frame.filter(pl.col("nct_id").is_not_null())
-        .unique("nct_id", keep="last", maintain_order=True)
+        studies.with_columns(
+            pl.lit(SOURCE_REGISTRY).alias("source_registry"),
+            *[_clean_text(pl.col(c)).alias(c) for c in text_columns],
+            _clean_text(pl.col("overall_status")).fill_null("UNKNOWN").alias("overall_status"),
+            label_phases(pl.col("phases")).alias("phase_label"),
+            *date_columns,
+            parse_age_years(pl.col("min_age_text")).alias("min_age_years"),
+            parse_age_years(pl.col("max_age_text")).alias("max_age_years"),
+        )
         .with_columns(rank_phase_label(pl.col("phase_label")).alias("phase_rank"))
+        .join(countries, on="nct_id", how="left")
+        .with_columns(pl.col("countries").fill_null([]))
+        .select(
+            "nct_id",
+            "source_registry",
+            "brief_title",
+            "official_title",
+            "acronym",
+            "brief_summary",
+            "keywords",
+            "overall_status",
+            "phases",
+            "phase_label",
+            "phase_rank",
+            "study_type",
+            "lead_sponsor",
+            "lead_sponsor_class",
+            "enrollment_count",
+            "enrollment_type",
+            *[
+                c
+                for pair in (
+                    (n.removesuffix("_text"), n.removesuffix("_text") + "_precision") for n in _DATE_KEYS
+                )
+                for c in pair
+            ],
+            "min_age_years",
+            "max_age_years",
+            "sex",
+            "accepts_healthy_volunteers",
+            "eligibility_criteria",
+            "countries",
+        )
         .sort("nct_id")
     )
 
 
-def _explode_list(
-    raw: pl.DataFrame, list_expr: pl.Expr, order_name: str, nct_ids: pl.DataFrame
-) -> pl.DataFrame:
-    """One row per list element with its 1-based position, for the studies kept in `trials`."""
-    exploded = (
-        raw.select(
-            _field("identificationModule", "nctId").str.strip_chars().alias("nct_id"),
-            list_expr.alias("item"),
-        )
-        .unique("nct_id", keep="last", maintain_order=True)
-        .join(nct_ids, on="nct_id", how="semi")
-        .explode("item")
-        .filter(pl.col("item").is_not_null())
+def build_tables_from_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The five foundation tables from the frames made by `frame_records` (records may repeat)."""
+    studies = (
+        frames["studies"].with_row_index("_record_index").unique("nct_id", keep="last", maintain_order=True)
     )
-    return exploded.with_columns((pl.int_range(pl.len()).over("nct_id") + 1).cast(pl.Int32).alias(order_name))
-
-
-def select_conditions(raw: pl.DataFrame, nct_ids: pl.DataFrame) -> pl.DataFrame:
-    """Condition text as registered plus MeSH terms and ancestors from derivedSection."""
-    registered = _explode_list(raw, _field("conditionsModule", "conditions"), "term_order", nct_ids).select(
-        "nct_id",
-        pl.lit("condition").alias("term_type"),
-        "term_order",
-        pl.col("item").str.strip_chars().alias("term"),
-        pl.lit(None, dtype=pl.String).alias("mesh_id"),
+    keep = studies.select("nct_id", "_record_index")
+    # Side rows carry the index of the record they came from, so a repeated study keeps only
+    # the rows of its last record.
+    side = {}
+    for name, frame in (
+        ("conditions", frames["conditions"]),
+        ("interventions", frames["interventions"]),
+        ("sponsors", frames["sponsors"]),
+        ("sites", frames["sites"]),
+    ):
+        side[name] = frame.join(keep, on=["nct_id", "_record_index"], how="semi").drop("_record_index")
+    conditions = (
+        side["conditions"]
+        .with_columns(_clean_text(pl.col("term")).alias("term"))
+        .filter(pl.col("term").is_not_null())
     )
-    parts = [registered]
-    for term_type, key in (("mesh", "meshes"), ("mesh_ancestor", "ancestors")):
-        mesh = pl.col("derivedSection").struct.field("conditionBrowseModule").struct.field(key)
-        parts.append(
-            _explode_list(raw, mesh, "term_order", nct_ids).select(
-                "nct_id",
-                pl.lit(term_type).alias("term_type"),
-                "term_order",
-                pl.col("item").struct.field("term").alias("term"),
-                pl.col("item").struct.field("id").alias("mesh_id"),
-            )
-        )
-    return pl.concat(parts).filter(pl.col("term").is_not_null() & (pl.col("term") != ""))
-
-
-def select_interventions(raw: pl.DataFrame, nct_ids: pl.DataFrame) -> pl.DataFrame:
-    """One row per registered intervention."""
-    items = _field("armsInterventionsModule", "interventions")
-    return _explode_list(raw, items, "intervention_order", nct_ids).select(
-        "nct_id",
-        "intervention_order",
-        _clean_text(pl.col("item").struct.field("type")).alias("intervention_type"),
-        _clean_text(pl.col("item").struct.field("name")).alias("name"),
-        pl.col("item").struct.field("otherNames").fill_null([]).alias("other_names"),
-        _clean_text(pl.col("item").struct.field("description")).alias("description"),
+    interventions = side["interventions"].with_columns(
+        *[_clean_text(pl.col(c)).alias(c) for c in ("intervention_type", "name", "description")]
     )
-
-
-def select_sponsors(raw: pl.DataFrame, nct_ids: pl.DataFrame) -> pl.DataFrame:
-    """The lead sponsor and every collaborator, each with the registry's agency class."""
-    lead = _field("sponsorCollaboratorsModule", "leadSponsor")
-    leads = _explode_list(raw, pl.concat_list(lead), "sponsor_order", nct_ids)
-    collaborators = _explode_list(
-        raw, _field("sponsorCollaboratorsModule", "collaborators"), "sponsor_order", nct_ids
+    sponsors = (
+        side["sponsors"]
+        .with_columns(*[_clean_text(pl.col(c)).alias(c) for c in ("name", "agency_class")])
+        .filter(pl.col("name").is_not_null())
     )
-    frames = []
-    for role, frame in (("lead", leads), ("collaborator", collaborators)):
-        frames.append(
-            frame.select(
-                "nct_id",
-                pl.lit(role).alias("role"),
-                "sponsor_order",
-                _clean_text(pl.col("item").struct.field("name")).alias("name"),
-                _clean_text(pl.col("item").struct.field("class")).alias("agency_class"),
-            )
-        )
-    return pl.concat(frames).filter(pl.col("name").is_not_null())
-
-
-def select_sites(raw: pl.DataFrame, nct_ids: pl.DataFrame) -> pl.DataFrame:
-    """One row per registered location, with its geo point when the registry gives one."""
-    items = _field("contactsLocationsModule", "locations")
-    site = pl.col("item")
-    return _explode_list(raw, items, "site_order", nct_ids).select(
-        "nct_id",
-        "site_order",
-        _clean_text(site.struct.field("facility")).alias("facility"),
-        _clean_text(site.struct.field("city")).alias("city"),
-        _clean_text(site.struct.field("state")).alias("state"),
-        _clean_text(site.struct.field("country")).alias("country"),
-        _clean_text(site.struct.field("status")).alias("site_status"),
-        site.struct.field("geoPoint").struct.field("lat").alias("latitude"),
-        site.struct.field("geoPoint").struct.field("lon").alias("longitude"),
+    sites = side["sites"].with_columns(
+        *[_clean_text(pl.col(c)).alias(c) for c in ("facility", "city", "state", "country", "site_status")]
     )
-
-
-def build_tables_from_frame(raw: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The five foundation tables from a frame made by `frame_records`."""
-    trials = select_trials(raw)
-    nct_ids = trials.select("nct_id")
     return {
-        "trials": trials,
-        "trial_conditions": select_conditions(raw, nct_ids),
-        "trial_interventions": select_interventions(raw, nct_ids),
-        "trial_sponsors": select_sponsors(raw, nct_ids),
-        "trial_sites": select_sites(raw, nct_ids),
+        "trials": select_trials(studies.drop("_record_index"), sites),
+        "trial_conditions": conditions.sort("nct_id", "term_type", "term_order"),
+        "trial_interventions": interventions.sort("nct_id", "intervention_order"),
+        "trial_sponsors": sponsors.sort("nct_id", "role", "sponsor_order", descending=[False, True, False]),
+        "trial_sites": sites.sort("nct_id", "site_order"),
     }
 
 
-def build_tables(records: list[dict]) -> dict[str, pl.DataFrame]:
+def build_tables(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
     """The five foundation tables from raw API v2 records."""
-    return build_tables_from_frame(frame_records(records))
+    return build_tables_from_frames(frame_records(records))
