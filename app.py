@@ -8,9 +8,26 @@ from landscape.sidebar import render_filter_sidebar, show_filter_notices
 
 st.set_page_config(page_title="CAR therapy in autoimmune disease", page_icon="🧬", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="📊", default=True, url_path="overview"),
-]
+# url_path values are part of shared links: keep them stable.
+PAGES = {
+    "Landscape": [
+        st.Page("pages/overview.py", title="Overview", icon="📊", default=True, url_path="overview"),
+        st.Page("pages/targets.py", title="Targets", icon="🎯", url_path="targets"),
+        st.Page("pages/conditions.py", title="Conditions", icon="🩺", url_path="conditions"),
+        st.Page("pages/sponsors.py", title="Sponsors", icon="🏢", url_path="sponsors"),
+        st.Page("pages/phases.py", title="Phases & status", icon="📈", url_path="phases"),
+        st.Page("pages/eligibility.py", title="Eligibility", icon="✅", url_path="eligibility"),
+        st.Page("pages/geography.py", title="Geography", icon="🌍", url_path="geography"),
+        st.Page("pages/timeline.py", title="Timeline", icon="🗓️", url_path="timeline"),
+    ],
+    "Trials": [
+        st.Page("pages/trials.py", title="Trials", icon="📋", url_path="trials"),
+        st.Page("pages/trial.py", title="Trial", icon="🔎", url_path="trial"),
+    ],
+    "About": [
+        st.Page("pages/data_methods.py", title="Data & methods", icon="ℹ️", url_path="data"),
+    ],
+}
 
 navigation = st.navigation(PAGES)
 try:

@@ -1,0 +1,6 @@
+"""Targets page (being built)."""
+
+import streamlit as st
+
+st.title("Targets")
+st.info("This page is being built.")
