@@ -28,6 +28,7 @@ _KEY = "flt_"
 _STARTED = "_filters_started"
 _NOTICES = "_filter_notices"
 _MEASURES_KEY = _KEY + "measures"
+_PENDING = "_pending_filter_changes"
 
 
 def _widget_key(name: str) -> str:
@@ -118,10 +119,30 @@ def _format_with_count(counts: dict[str, int]):
     return lambda value: f"{value} ({counts.get(value, 0)})"
 
 
+def narrow_filters(**changes: list[str] | tuple[str, ...]) -> None:
+    """Drill down from a chart: set list filters (e.g. targets=["CD19"]) and rerun the page.
+
+    Widgets cannot change once drawn in a run, so the change waits in session state and is applied
+    before the sidebar is drawn again.
+    """
+    unknown = set(changes) - set(LIST_PARAMS)
+    if unknown:
+        raise ValueError(f"not list filters: {sorted(unknown)}")
+    st.session_state[_PENDING] = {name: list(values) for name, values in changes.items()}
+    st.rerun()
+
+
+def _apply_pending_changes() -> None:
+    for name, values in (st.session_state.pop(_PENDING, None) or {}).items():
+        options = set(run_query(list_all_options, name))
+        st.session_state[_widget_key(name)] = [v for v in values if v in options]
+
+
 def render_filter_sidebar() -> TrialFilters:
     """Draw the sidebar and return the filters; call once per run, before the page."""
     if not st.session_state.get(_STARTED):
         _seed_from_url()
+    _apply_pending_changes()
     current = read_filters_from_state()
     sidebar = st.sidebar
     sidebar.header("Filters")
