@@ -13,6 +13,7 @@ import polars as pl
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
 from etl.memory import pause_gc
 from etl.transform.records import build_tables_from_frames, frame_records
+from etl.transform.search import add_search_text
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ def derive_tables(frames: dict[str, pl.DataFrame], meta: Mapping[str, object]) -
     """Every derived table from flattened records (pure: no database, no network)."""
     tables = build_tables_from_frames(frames)
     del meta  # used by classification and eligibility steps as they join the pipeline
+    tables["trials"] = add_search_text(
+        tables["trials"], tables["trial_interventions"], tables["trial_conditions"]
+    )
     return tables
 
 
