@@ -11,8 +11,15 @@ from typing import TextIO
 
 from etl.extract.files import RecordBatch, iter_records
 from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR, SNAPSHOT_PATH
-from etl.pipeline import BuildSummary, NoRecordsError, build_warehouse, read_meta_file
-from etl.raw_store import EmptyPullError, find_latest_pull, write_pull
+from etl.pipeline import (
+    BuildSummary,
+    NoRecordsError,
+    build_warehouse,
+    load_tables,
+    read_meta_file,
+    transform_records,
+)
+from etl.raw_store import EmptyPullError, PullWriter, find_latest_pull
 
 _DESCRIPTION = """\
 Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
@@ -113,12 +120,15 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
         "data_timestamp": None,
         "fetched_at": None,
     }
+    # One pass: each record is parsed once, kept as raw text in the new pull, and transformed.
     try:
-        pull = write_pull(iter_records(args.path, batch), meta, args.raw_dir)
+        with PullWriter(args.raw_dir, meta) as writer:
+            derived = transform_records(iter_records(args.path, batch, on_text=writer.write_line), meta)
+            pull = writer.commit()
     except FileNotFoundError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    except EmptyPullError:
+    except (NoRecordsError, EmptyPullError):
         _report_problems(batch)
         sys.stderr.write(
             f"error: no usable study records in {args.path} "
@@ -130,7 +140,9 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
         f"Kept {pull.meta['record_count']} raw records from {len(batch.files)} file(s) in {pull.folder}"
         f" ({len(batch.problems)} skipped)\n"
     )
-    return _build_with_progress(pull.studies_path, pull.meta, args.db, out, started)
+    summary = load_tables(derived, pull.meta, args.db, len(batch.problems))
+    _print_summary(summary, started, out)
+    return 0
 
 
 def run_refresh(args: argparse.Namespace, out: TextIO) -> int:

@@ -54,25 +54,29 @@ def derive_tables(frames: dict[str, pl.DataFrame], meta: Mapping[str, object]) -
     return tables
 
 
-def build_warehouse(
-    records: Iterable[dict],
-    meta: Mapping[str, object],
-    db_path: Path,
-    skipped_count: int = 0,
-    problems: list | None = None,
-) -> BuildSummary:
-    """Transform records (streamed once) and swap in a new warehouse at `db_path`.
+@dataclass(frozen=True)
+class DerivedTables:
+    """Every table derived from one set of records, and how many records there were."""
 
-    Raises NoRecordsError, leaving the current database, when there is no usable record.
-    `problems` is the list a streaming reader fills with skipped records; it adds to skipped_count.
-    """
+    tables: dict[str, pl.DataFrame]
+    record_count: int
+
+
+def transform_records(records: Iterable[dict], meta: Mapping[str, object]) -> DerivedTables:
+    """Flatten records (streamed once) and derive every table; NoRecordsError when there are none."""
     with pause_gc():
         frames = frame_records(records)
-        record_count = frames["studies"].height
-        if record_count == 0:
+        if frames["studies"].height == 0:
             raise NoRecordsError("no usable study records; the database was not changed")
-        tables = derive_tables(frames, meta)
-    skipped_count += len(problems or [])
+        return DerivedTables(derive_tables(frames, meta), frames["studies"].height)
+
+
+def load_tables(
+    derived: DerivedTables, meta: Mapping[str, object], db_path: Path, skipped_count: int = 0
+) -> BuildSummary:
+    """Add this load to the refresh history and swap the tables in as the new warehouse."""
+    tables = dict(derived.tables)
+    record_count = derived.record_count
     trials = tables["trials"]
     previous = read_previous_refreshes(db_path)
     refresh = make_refresh_row({**meta, "record_count": record_count}, previous, trials.height, skipped_count)
@@ -89,6 +93,22 @@ def build_warehouse(
         skipped_count=skipped_count,
         table_row_counts={name: frame.height for name, frame in tables.items()},
     )
+
+
+def build_warehouse(
+    records: Iterable[dict],
+    meta: Mapping[str, object],
+    db_path: Path,
+    skipped_count: int = 0,
+    problems: list | None = None,
+) -> BuildSummary:
+    """Transform records (streamed once) and swap in a new warehouse at `db_path`.
+
+    Raises NoRecordsError, leaving the current database, when there is no usable record.
+    `problems` is the list a streaming reader fills with skipped records; it adds to skipped_count.
+    """
+    derived = transform_records(records, meta)
+    return load_tables(derived, meta, db_path, skipped_count + len(problems or []))
 
 
 def read_meta_file(path: Path) -> dict:

@@ -29,29 +29,60 @@ class EmptyPullError(ValueError):
     """A pull with no records is not saved: it would hide the last good one."""
 
 
+class PullWriter:
+    """Writes one pull into a hidden folder; `commit` renames it into place, anything else removes it.
+
+    Use as a context manager: leaving the block without `commit` (an error, an empty pull) discards
+    the folder, so the last good pull stays the latest.
+    """
+
+    def __init__(self, raw_dir: Path, meta: dict) -> None:
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        self.raw_dir, self.meta, self.count = raw_dir, meta, 0
+        self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.stamp}-", dir=raw_dir))
+        # The file lives as long as the writer; commit() or __exit__ closes it.
+        self._fh = gzip.open(self.tmp / STUDIES_FILE, "wt", encoding="utf-8", compresslevel=1)  # noqa: SIM115
+        self.pull: RawPull | None = None
+
+    def __enter__(self) -> PullWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pull is None:
+            self._fh.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_line(self, text: str) -> None:
+        """Add one study as its JSON text (one line, as it came)."""
+        self._fh.write(text.rstrip("\n"))
+        self._fh.write("\n")
+        self.count += 1
+
+    def write_record(self, record: dict) -> None:
+        """Add one study from its parsed form."""
+        self.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+    def commit(self) -> RawPull:
+        """Finish the file, write meta.json and move the pull into place atomically."""
+        if self.count == 0:
+            raise EmptyPullError("no usable study records; nothing was saved")
+        self._fh.close()
+        full_meta = {**self.meta, "saved_at": datetime.now(UTC).isoformat(), "record_count": self.count}
+        (self.tmp / META_FILE).write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n")
+        final = self.raw_dir / self.stamp
+        # A rename inside one folder is atomic: readers never see a half-written pull.
+        os.replace(self.tmp, final)
+        self.pull = RawPull(final, final / STUDIES_FILE, full_meta)
+        return self.pull
+
+
 def write_pull(records: Iterable[dict], meta: dict, raw_dir: Path) -> RawPull:
     """Save records (streamed) and metadata as a new pull folder; it appears only when complete."""
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{stamp}-", dir=raw_dir))
-    try:
-        count = 0
-        with gzip.open(tmp / STUDIES_FILE, "wt", encoding="utf-8", compresslevel=1) as fh:
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-                fh.write("\n")
-                count += 1
-        if count == 0:
-            raise EmptyPullError("no usable study records; nothing was saved")
-        full_meta = {**meta, "saved_at": datetime.now(UTC).isoformat(), "record_count": count}
-        (tmp / META_FILE).write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n")
-        final = raw_dir / stamp
-        # A rename inside one folder is atomic: readers never see a half-written pull.
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return RawPull(final, final / STUDIES_FILE, full_meta)
+    with PullWriter(raw_dir, meta) as writer:
+        for record in records:
+            writer.write_record(record)
+        return writer.commit()
 
 
 def find_latest_pull(raw_dir: Path) -> RawPull | None:

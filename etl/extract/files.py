@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -59,19 +59,19 @@ def _open_stream(path: Path) -> TextIO:
     return path.open(encoding="utf-8")
 
 
-def _iter_document(document: object) -> Iterator[tuple[int | None, object]]:
+def _iter_document(document: object) -> Iterator[tuple[int | None, object, str | None]]:
     """Studies in one parsed JSON document: an array, an API page {"studies": [...]}, or one study."""
     if isinstance(document, dict) and isinstance(document.get("studies"), list):
         document = document["studies"]
     if isinstance(document, list):
         for value in document:
-            yield None, value
+            yield None, value, None
     else:
-        yield None, document
+        yield None, document, None
 
 
-def _iter_values(stream: TextIO) -> Iterator[tuple[int | None, object | Exception]]:
-    """Yield (line, value or parse error) for each record in one file, streaming NDJSON by line."""
+def _iter_values(stream: TextIO) -> Iterator[tuple[int | None, object | Exception, str | None]]:
+    """Yield (line number, value or parse error, the line's text for NDJSON) per record in one file."""
     first_number, first_line = 0, ""
     for line in stream:
         first_number += 1
@@ -90,19 +90,19 @@ def _iter_values(stream: TextIO) -> Iterator[tuple[int | None, object | Exceptio
             if isinstance(value, dict) and isinstance(value.get("studies"), list):
                 yield from _iter_document(value)
             else:
-                yield first_number, value
+                yield first_number, value, first_line
             for number, line in enumerate(stream, start=first_number + 1):
                 if not line.strip():
                     continue
                 try:
-                    yield number, json.loads(line)
+                    yield number, json.loads(line), line
                 except json.JSONDecodeError as exc:
-                    yield number, exc
+                    yield number, exc, None
             return
     try:
         document = json.loads(first_line + stream.read())
     except json.JSONDecodeError as exc:
-        yield None, exc
+        yield None, exc, None
         return
     yield from _iter_document(document)
 
@@ -114,15 +114,21 @@ def list_record_files(path: Path) -> list[Path]:
     return [path]
 
 
-def iter_records(path: Path, batch: RecordBatch) -> Iterator[dict]:
-    """Stream the usable records under `path`; files read and problems found go into `batch`."""
+def iter_records(
+    path: Path, batch: RecordBatch, on_text: Callable[[str], None] | None = None
+) -> Iterator[dict]:
+    """Stream the usable records under `path`; files read and problems found go into `batch`.
+
+    `on_text` receives each usable record's JSON text as it came (NDJSON lines are passed as read,
+    so keeping a raw copy costs no re-serialization).
+    """
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {path}")
     for file in list_record_files(path):
         batch.files.append(file)
         try:
             with _open_stream(file) as stream:
-                for line, value in _iter_values(stream):
+                for line, value, text in _iter_values(stream):
                     if isinstance(value, Exception):
                         batch.problems.append(RecordProblem(file, line, f"not valid JSON ({value})"))
                         continue
@@ -130,6 +136,8 @@ def iter_records(path: Path, batch: RecordBatch) -> Iterator[dict]:
                     if reason:
                         batch.problems.append(RecordProblem(file, line, reason))
                     else:
+                        if on_text is not None:
+                            on_text(text if text is not None else json.dumps(value, ensure_ascii=False))
                         yield value  # type: ignore[misc]
         except (OSError, UnicodeDecodeError, EOFError) as exc:
             batch.problems.append(RecordProblem(file, None, f"cannot read file ({exc})"))
