@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from etl.classify import classify_trials
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
 from etl.memory import pause_gc
 from etl.transform.records import build_tables_from_frames, frame_records
@@ -47,7 +48,7 @@ class NoRecordsError(ValueError):
 def derive_tables(frames: dict[str, pl.DataFrame], meta: Mapping[str, object]) -> dict[str, pl.DataFrame]:
     """Every derived table from flattened records (pure: no database, no network)."""
     tables = build_tables_from_frames(frames)
-    del meta  # used by classification and eligibility steps as they join the pipeline
+    tables = classify_trials(tables, as_of=read_as_of_date(meta))
     tables["trials"] = add_search_text(
         tables["trials"], tables["trial_interventions"], tables["trial_conditions"]
     )
