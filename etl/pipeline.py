@@ -11,6 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from etl.classify import classify_trials
+from etl.eligibility import build_eligibility_tables
+from etl.eligibility.tables import build_measure_table
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
 from etl.memory import pause_gc
 from etl.transform.records import build_tables_from_frames, frame_records
@@ -49,6 +51,8 @@ def derive_tables(frames: dict[str, pl.DataFrame], meta: Mapping[str, object]) -
     """Every derived table from flattened records (pure: no database, no network)."""
     tables = build_tables_from_frames(frames)
     tables = classify_trials(tables, as_of=read_as_of_date(meta))
+    tables.update(build_eligibility_tables(tables["trials"]))
+    tables["eligibility_measures"] = build_measure_table()
     tables["trials"] = add_search_text(
         tables["trials"], tables["trial_interventions"], tables["trial_conditions"]
     )

@@ -109,7 +109,8 @@ def build_comedication_mask(aliases: list[str]) -> str:
     after_drug = (
         r"(?-u:\b)[a-z]+mab(?:-[a-z]{4})?(?-u:\b)\s*[(\[,:]?\s*(?:an?\s+|the\s+)?anti[\s\-]*" + antigen
     )
-    antibody_mention = r"(?:(?-u:\b)anti[\s\-]*)?" + antigen + r"[\s\-]*" + antibody
+    # "BCMA x CD3 bispecific antibody": a T-cell engager names its second arm before the antibody word.
+    antibody_mention = r"(?:(?-u:\b)anti[\s\-]*)?" + antigen + r"(?:\s*[x×]\s*cd3)?[\s\-]*" + antibody
     prior_therapy = (
         r"(?-u:\b)anti[\s\-]*"
         + antigen

@@ -1,0 +1,1 @@
+"""Hand-labelled classification records and helpers to build and classify test records."""
