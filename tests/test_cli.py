@@ -97,3 +97,20 @@ def test_refresh_against_unreachable_server_keeps_data(
     assert "The current data stays in place" in capsys.readouterr().err
     assert _count(db) == 159
     assert find_latest_pull(raw) is None
+
+
+def test_eligibility_prints_json_lines(tmp_path: Path) -> None:
+    text = tmp_path / "criteria.txt"
+    text.write_text(
+        "Inclusion Criteria:\n1. Age 18-65 years\n2. eGFR ≥ 30 mL/min/1.73m2\n\nExclusion Criteria:\n* LVEF < 45%\n"
+    )
+    out = io.StringIO()
+    assert main(["eligibility", str(text)], out=out) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    found = {(r["measure"], r["op"], r["value"], r["value_high"], r["section"]) for r in rows}
+    assert found == {
+        ("age_years", "range", 18.0, 65.0, "inclusion"),
+        ("egfr_ml_min_1_73m2", ">=", 30.0, None, "inclusion"),
+        ("lvef_pct", "<", 45.0, None, "exclusion"),
+    }
+    assert all(set(r) >= {"measure", "op", "value", "value_high", "unit", "section", "span"} for r in rows)
