@@ -13,6 +13,9 @@ import polars as pl
 from etl.paths import DB_PATH
 
 DB_ENV_VAR = "LANDSCAPE_DB"
+# The warehouse file is attached under this fixed name inside the app's own connection.
+_ATTACH = "ATTACH ? AS warehouse (READ_ONLY)"
+_USE = "USE warehouse"
 
 
 class WarehouseMissingError(RuntimeError):
@@ -45,16 +48,26 @@ def stamp_file(path: Path) -> FileStamp:
 
 
 class Warehouse:
-    """A read-only DuckDB connection bound to one file version; queries return Polars frames."""
+    """A read-only view of one version of the database file; queries return Polars frames.
+
+    The file is attached, read-only, to a private in-memory DuckDB. `duckdb.connect(path)` would
+    hand back a cached instance of the file as it was when first opened in this process, so a
+    swapped-in file would never be seen while an old connection lives.
+    """
 
     def __init__(self, path: Path) -> None:
         self.stamp = stamp_file(path)
-        self._con = duckdb.connect(str(path), read_only=True)
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(_ATTACH, [str(path)])
+        self._con.execute(_USE)
         # DuckDB connections are not safe to share across threads; Streamlit serves each session
         # in its own thread, so each query takes a cursor under a lock.
         self._lock = threading.Lock()
         self.table_names = frozenset(
-            row[0] for row in self._con.sql("SELECT table_name FROM information_schema.tables").fetchall()
+            row[0]
+            for row in self._con.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+            ).fetchall()
         )
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -62,6 +75,8 @@ class Warehouse:
         with self._lock:
             cursor = self._con.cursor()
         try:
+            # A cursor starts in the in-memory catalog: point it at the warehouse first.
+            cursor.execute(_USE)
             return cursor.sql(sql, params=params or []).pl()
         finally:
             cursor.close()

@@ -112,6 +112,8 @@ def parse_query_params(
     for key, raw in params.items():
         items = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
         if key in list_keys:
+            if any(len(v) > _MAX_TEXT for v in items):
+                notices.append(f"ignored a '{key}' value longer than {_MAX_TEXT} characters")
             cleaned = tuple(dict.fromkeys(v.strip() for v in items if v.strip() and len(v) <= _MAX_TEXT))
             if len(cleaned) > _MAX_VALUES:
                 notices.append(f"'{key}' had too many values; kept the first {_MAX_VALUES}")
@@ -121,6 +123,8 @@ def parse_query_params(
             text = items[-1].strip() if items else ""
             attr = scalar_keys[key]
             if attr == "search_text":
+                if len(text) > _MAX_TEXT:
+                    notices.append(f"shortened '{key}' to its first {_MAX_TEXT} characters")
                 values[attr] = text[:_MAX_TEXT]
             elif text.isdigit() and _YEAR_RANGE[0] <= int(text) <= _YEAR_RANGE[1]:
                 values[attr] = int(text)

@@ -102,7 +102,8 @@ def test_refresh_against_unreachable_server_keeps_data(
 def test_eligibility_prints_json_lines(tmp_path: Path) -> None:
     text = tmp_path / "criteria.txt"
     text.write_text(
-        "Inclusion Criteria:\n1. Age 18-65 years\n2. eGFR ≥ 30 mL/min/1.73m2\n\nExclusion Criteria:\n* LVEF < 45%\n"
+        "Inclusion Criteria:\n1. Age 18-65 years\n2. eGFR ≥ 30 mL/min/1.73m2\n\n"
+        "Exclusion Criteria:\n* LVEF < 45%\n"
     )
     out = io.StringIO()
     assert main(["eligibility", str(text)], out=out) == 0

@@ -6,7 +6,7 @@ import polars as pl
 
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
-from landscape.queries.where import read_filtered
+from landscape.queries.where import bind_filters, read_filtered
 
 # Filter field -> SQL expression yielding one option value per row (UNNEST for list columns).
 OPTION_SOURCES: dict[str, str] = {
@@ -39,10 +39,34 @@ def count_option_trials(wh: Warehouse, filters: TrialFilters, field_name: str) -
     return read_filtered(wh, template, filters.without(field_name))
 
 
+def count_all_option_trials(wh: Warehouse, filters: TrialFilters) -> pl.DataFrame:
+    """(field, value, trial_count) for every filter axis at once, each counted with its own axis
+    cleared: one statement instead of one per axis, so a sidebar redraw is a single round trip."""
+    parts: list[str] = []
+    params: list = []
+    for field_name, source in OPTION_SOURCES.items():
+        bound = bind_filters(
+            "SELECT ? AS field, value, count(DISTINCT nct_id) AS trial_count FROM ("
+            + source
+            + ") WHERE value IS NOT NULL GROUP BY value",
+            filters.without(field_name),
+            before=[field_name],
+            tables=wh.table_names,
+        )
+        parts.append(bound.sql)
+        params += bound.params
+    return wh.query(" UNION ALL ".join(parts) + " ORDER BY field, trial_count DESC, value", params)
+
+
 def list_all_options(wh: Warehouse, field_name: str) -> list[str]:
     """Every value an axis takes among the shown trials, sorted (the widget's stable option list)."""
     frame = count_option_trials(wh, TrialFilters(), field_name)
     return sorted(frame["value"].to_list(), key=str.casefold)
+
+
+def count_matching_trials(wh: Warehouse, filters: TrialFilters) -> int:
+    """How many shown trials match the filters."""
+    return int(read_filtered(wh, "SELECT count(*) AS n FROM trials t WHERE /*filters*/", filters).item())
 
 
 def read_start_year_bounds(wh: Warehouse) -> tuple[int, int] | None:

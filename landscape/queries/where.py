@@ -32,6 +32,9 @@ _LIST_PREDICATES: dict[str, str] = {
     "products": "list_contains(?::VARCHAR[], t.product_name)",
 }
 
+REQUIREMENTS_TABLE = "eligibility_requirements"
+AGE_MEASURE = "age_years"
+
 # A trial admits the patient's value unless a stated requirement excludes it; trials that state
 # nothing about the measure are kept (the criteria may still exclude the patient in words).
 _ADMITS_VALUE = """NOT EXISTS (
@@ -51,8 +54,10 @@ class WhereClause:
     params: list
 
 
-def build_where(filters: TrialFilters) -> WhereClause:
-    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters."""
+def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> WhereClause:
+    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters.
+
+    `tables` are the warehouse's tables (None: assume all): eligibility predicates need theirs."""
     parts = [SHOWN_TRIALS]
     params: list = []
     for name, predicate in _LIST_PREDICATES.items():
@@ -70,13 +75,20 @@ def build_where(filters: TrialFilters) -> WhereClause:
         # contains() treats the text literally: no LIKE wildcards or escapes to worry about.
         parts.append("contains(t.search_text, lower(?))")
         params.append(filters.search_text.strip())
+    has_requirements = tables is None or REQUIREMENTS_TABLE in tables
     if filters.patient_age_years is not None:
+        age = filters.patient_age_years
         parts.append(
             "(t.min_age_years IS NULL OR t.min_age_years <= ?)"
             " AND (t.max_age_years IS NULL OR t.max_age_years >= ?)"
         )
-        params += [filters.patient_age_years, filters.patient_age_years]
-    for measure, value in filters.patient_values:
+        params += [age, age]
+        if has_requirements:
+            # Ages the criteria text states ("aged 18 to 70") count as well as the registry's fields.
+            parts.append(_ADMITS_VALUE)
+            params += [AGE_MEASURE, age, age, age, age]
+    # Without the table no trial states a limit, and a trial stating none is kept.
+    for measure, value in filters.patient_values if has_requirements else ():
         parts.append(_ADMITS_VALUE)
         params += [measure, value, value, value, value]
     return WhereClause(" AND ".join(f"({p})" for p in parts), params)
@@ -87,13 +99,17 @@ FILTERS = "/*filters*/"
 
 
 def bind_filters(
-    template: str, filters: TrialFilters, before: list | None = None, after: list | None = None
+    template: str,
+    filters: TrialFilters,
+    before: list | None = None,
+    after: list | None = None,
+    tables: frozenset[str] | None = None,
 ) -> WhereClause:
     """Put the filter predicate into a template at FILTERS; `before`/`after` are the template's own
     parameters that come before and after the token."""
     if template.count(FILTERS) != 1:
         raise ValueError("a query template needs exactly one filters token")
-    where = build_where(filters)
+    where = build_where(filters, tables)
     return WhereClause(template.replace(FILTERS, where.sql), [*(before or []), *where.params, *(after or [])])
 
 
@@ -101,5 +117,5 @@ def read_filtered(
     wh: Warehouse, template: str, filters: TrialFilters, before: list | None = None, after: list | None = None
 ) -> pl.DataFrame:
     """Run a filtered query template and return its frame."""
-    bound = bind_filters(template, filters, before, after)
+    bound = bind_filters(template, filters, before, after, wh.table_names)
     return wh.query(bound.sql, bound.params)
