@@ -1,45 +1,234 @@
-"""Overview: how many trials match, their status mix, and when they started."""
+"""Overview: headline numbers, starts by target, status and phase mix, top conditions, latest trials."""
 
+import polars as pl
 import streamlit as st
 
 from landscape.cache import run_query
-from landscape.charts import STATUS_GROUP_COLORS, draw_bar
-from landscape.page import get_filters
-from landscape.queries.overview import count_trial_starts_by_year, count_trials, count_trials_by_status
+from landscape.charts import draw_bar
+from landscape.colors import (
+    PHASE_COLORS,
+    STATUS_GROUP_COLORS,
+    STATUS_GROUP_ORDER,
+    map_family_colors,
+    map_target_colors,
+)
+from landscape.drilldown import (
+    apply_requested_drilldown,
+    build_picker_options,
+    make_figure,
+    show_chart,
+    show_empty,
+    show_page_header,
+)
+from landscape.page import add_trial_links, get_filters
+from landscape.queries.overview import (
+    count_trial_starts_by_year_and_target,
+    count_trials_by_condition,
+    count_trials_by_phase,
+    count_trials_by_status,
+    list_recently_updated_trials,
+    read_headline_numbers,
+)
 
+apply_requested_drilldown()
 filters = get_filters()
-st.title("CAR-based cell therapy in autoimmune disease")
-trial_count = run_query(count_trials, filters)
-st.metric("Trials matching the filters", trial_count)
-if trial_count == 0:
-    st.info("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
+show_page_header(
+    "CAR-based cell therapy in autoimmune disease",
+    "Who is testing which CAR target in which autoimmune disease, and how far each program has got. "
+    "Click a bar, or pick it from the list under a chart, to narrow every page to those trials.",
+)
+numbers = run_query(read_headline_numbers, filters)
+if numbers["trials"] == 0:
+    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
     st.stop()
 
+
+def _share(part: int, whole: int, what: str) -> str:
+    return f"{part:,} of {whole:,} trials state {what}."
+
+
+cols = st.columns(6)
+cols[0].metric("Trials", f"{numbers['trials']:,}")
+cols[1].metric(
+    "Open trials",
+    f"{numbers['open_trials']:,}",
+    help="Recruiting, not yet recruiting or enrolling by invitation.",
+)
+cols[2].metric(
+    "Planned enrollment",
+    f"{numbers['planned_enrollment']:,}",
+    help="Participants, summed over registered (estimated or actual) enrollment. "
+    + _share(numbers["trials_with_enrollment"], numbers["trials"], "an enrollment"),
+)
+cols[3].metric(
+    "Countries",
+    numbers["countries"],
+    help=_share(numbers["trials_with_country"], numbers["trials"], "a country"),
+)
+cols[4].metric(
+    "Lead sponsors",
+    numbers["sponsors"],
+    help=_share(numbers["trials_with_sponsor"], numbers["trials"], "a lead sponsor"),
+)
+cols[5].metric(
+    "Target antigens",
+    numbers["targets"],
+    help=_share(numbers["trials_with_target"], numbers["trials"], "a target antigen"),
+)
+
 left, right = st.columns(2)
-by_status = run_query(count_trials_by_status, filters)
-left.plotly_chart(
-    draw_bar(
-        by_status,
-        x="status_group",
-        y="trial_count",
-        title="Trials by status",
-        x_title="Status",
-        y_title="Trials",
-        color="status_group",
-        color_map=STATUS_GROUP_COLORS,
-        horizontal=True,
+with left:
+    starts = run_query(count_trial_starts_by_year_and_target, filters)
+    if starts.is_empty():
+        show_empty("None of these trials states a start date.")
+    else:
+        totals = (
+            starts.group_by("target")
+            .agg(pl.col("trial_count").sum())
+            .sort(["trial_count", "target"], descending=[True, False])
+        )
+        order = [t for t in totals["target"].to_list() if t != "other"] + ["other"]
+        dated = int(starts["trial_count"].sum())
+        show_chart(
+            make_figure(
+                draw_bar,
+                starts,
+                x="start_year",
+                y="trial_count",
+                title="Trial starts per year, by target",
+                x_title="Start year",
+                y_title="Trials started",
+                color="target",
+                color_map=map_target_colors(order),
+                color_order=order,
+                custom=["target_values"],
+                subtitle=f"{dated:,} of {numbers['trials']:,} trials state a start date; "
+                "rarer targets: 'other'",
+            ),
+            key="overview_starts",
+            table=starts,
+            name="trial starts per year by target",
+            filters=filters,
+            drill_fields=["targets"],
+            picker=build_picker_options(
+                totals.join(starts.unique("target").select("target", "target_values"), on="target"),
+                "target",
+                {"targets": "target_values"},
+            ),
+            picker_label="Narrow to target…",
+        )
+with right:
+    by_status = run_query(count_trials_by_status, filters)
+    show_chart(
+        make_figure(
+            draw_bar,
+            by_status,
+            x="status_group",
+            y="trial_count",
+            title="Status mix",
+            x_title="Status",
+            y_title="Trials",
+            color="status_group",
+            color_map=STATUS_GROUP_COLORS,
+            color_order=STATUS_GROUP_ORDER,
+            category_order=STATUS_GROUP_ORDER,
+            horizontal=True,
+            custom=["status_group"],
+        ),
+        key="overview_status",
+        table=by_status,
+        name="trials by status",
+        filters=filters,
+        drill_fields=["status_groups"],
+        picker=build_picker_options(by_status, "status_group", {"status_groups": "status_group"}),
+        picker_label="Narrow to status…",
+        note="Open = recruiting, not yet recruiting or enrolling by invitation; closed = completed, "
+        "terminated, withdrawn or suspended.",
+    )
+
+left, right = st.columns(2)
+with left:
+    by_phase = run_query(count_trials_by_phase, filters)
+    phase_order = by_phase.sort(pl.col("phase_rank") == 0, "phase_rank")["phase_label"].to_list()
+    show_chart(
+        make_figure(
+            draw_bar,
+            by_phase,
+            x="phase_label",
+            y="trial_count",
+            title="Phase mix",
+            x_title="Phase",
+            y_title="Trials",
+            color="phase_label",
+            color_map=PHASE_COLORS,
+            color_order=phase_order,
+            category_order=phase_order,
+            horizontal=True,
+            custom=["phase_label"],
+        ),
+        key="overview_phase",
+        table=by_phase,
+        name="trials by phase",
+        filters=filters,
+        drill_fields=["phases"],
+        picker=build_picker_options(by_phase, "phase_label", {"phases": "phase_label"}),
+        picker_label="Narrow to phase…",
+    )
+with right:
+    conditions = run_query(count_trials_by_condition, filters)
+    if conditions.is_empty():
+        show_empty("None of these trials names a classified condition.")
+    else:
+        show_chart(
+            make_figure(
+                draw_bar,
+                conditions,
+                x="condition_entity",
+                y="trial_count",
+                title="Top conditions",
+                x_title="Condition",
+                y_title="Trials",
+                color="condition_family",
+                color_map=map_family_colors(
+                    conditions["condition_family"].unique(maintain_order=True).to_list()
+                ),
+                horizontal=True,
+                custom=["condition_entity"],
+                subtitle="Coloured by condition family; a trial naming several conditions counts under each",
+                height=max(380, 110 + 26 * conditions.height),
+            ),
+            key="overview_conditions",
+            table=conditions,
+            name="top conditions",
+            filters=filters,
+            drill_fields=["condition_entities"],
+            picker=build_picker_options(
+                conditions, "condition_entity", {"condition_entities": "condition_entity"}
+            ),
+            picker_label="Narrow to condition…",
+        )
+
+st.subheader("Most recently updated trials")
+recent = run_query(list_recently_updated_trials, filters)
+dated_updates = recent["last_update_date"].is_not_null().sum()
+st.dataframe(
+    add_trial_links(recent, filters).select(
+        "trial_page", "brief_title", "target", "phase_label", "status_group", "last_update_date", "start_date"
     ),
-    key="overview_status",
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "trial_page": st.column_config.LinkColumn("Trial", display_text=r"nct=(NCT\d+)"),
+        "brief_title": st.column_config.TextColumn("Title", width="large"),
+        "target": "Target",
+        "phase_label": "Phase",
+        "status_group": "Status",
+        "last_update_date": st.column_config.DateColumn("Last update posted"),
+        "start_date": st.column_config.DateColumn("Start"),
+    },
 )
-starts = run_query(count_trial_starts_by_year, filters)
-right.plotly_chart(
-    draw_bar(
-        starts,
-        x="start_year",
-        y="trial_count",
-        title="Trials started per year",
-        x_title="Start year",
-        y_title="Trials started",
-    ),
-    key="overview_starts",
-)
+if dated_updates < recent.height:
+    st.caption(
+        f"The registry's last-update date is recorded for {dated_updates:,} of these "
+        f"{recent.height:,} trials; the rest follow by start date, newest first."
+    )

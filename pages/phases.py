@@ -1,6 +1,223 @@
-"""Phases page (being built)."""
+"""Phases & status: phase x status, status by start year, stalled trials, planned completions, enrollment."""
 
+import polars as pl
 import streamlit as st
 
-st.title("Phases")
-st.info("This page is being built.")
+from landscape.cache import run_query
+from landscape.charts import draw_bar, draw_box_stats
+from landscape.colors import PHASE_COLORS, STATUS_GROUP_COLORS, STATUS_GROUP_ORDER
+from landscape.drilldown import (
+    apply_requested_drilldown,
+    build_picker_options,
+    make_figure,
+    show_chart,
+    show_empty,
+    show_page_header,
+    show_table,
+)
+from landscape.page import add_trial_links, get_filters
+from landscape.queries.phases import (
+    count_completions_by_year,
+    count_phase_status,
+    count_span_coverage,
+    count_status_by_start_year,
+    list_stalled_trials,
+    read_data_date,
+    read_enrollment_stats_by_phase,
+)
+
+
+def _order_phases(frame: pl.DataFrame) -> list[str]:
+    # Furthest phase last; 'Not stated' and 'Not applicable' after the real phases.
+    return (
+        frame.select("phase_label", "phase_rank")
+        .unique()
+        .sort(pl.col("phase_rank") == 0, "phase_rank", "phase_label")["phase_label"]
+        .to_list()
+    )
+
+
+def _status_picker(frame: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
+    present = set(frame["status_group"].to_list())
+    return {s: {"status_groups": [s]} for s in STATUS_GROUP_ORDER if s in present}
+
+
+apply_requested_drilldown()
+filters = get_filters()
+show_page_header(
+    "Phases & status",
+    "How far trials have got, which are still recruiting, which have stalled, and when they plan to finish.",
+)
+coverage = run_query(count_span_coverage, filters)
+if coverage["trials"] == 0:
+    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
+    st.stop()
+data_date = run_query(read_data_date)
+
+left, right = st.columns(2)
+with left:
+    phase_status = run_query(count_phase_status, filters)
+    phase_order = _order_phases(phase_status)
+    show_chart(
+        make_figure(
+            draw_bar,
+            phase_status,
+            x="phase_label",
+            y="trial_count",
+            title="Phase × status",
+            x_title="Phase",
+            y_title="Trials",
+            color="status_group",
+            color_map=STATUS_GROUP_COLORS,
+            color_order=STATUS_GROUP_ORDER,
+            category_order=phase_order,
+            horizontal=True,
+            custom=["phase_label", "status_group"],
+        ),
+        key="phases_phase_status",
+        table=phase_status,
+        name="phase by status",
+        filters=filters,
+        drill_fields=["phases", "status_groups"],
+        picker=build_picker_options(
+            phase_status.sort("phase_rank", "status_group").with_columns(
+                (pl.col("phase_label") + " · " + pl.col("status_group")).alias("cell")
+            ),
+            "cell",
+            {"phases": "phase_label", "status_groups": "status_group"},
+        ),
+        picker_label="Narrow to phase · status…",
+    )
+with right:
+    by_year = run_query(count_status_by_start_year, filters)
+    if by_year.is_empty():
+        show_empty("None of these trials states a start date.")
+    else:
+        show_chart(
+            make_figure(
+                draw_bar,
+                by_year,
+                x="start_year",
+                y="trial_count",
+                title="Status by start year",
+                x_title="Start year",
+                y_title="Trials started",
+                color="status_group",
+                color_map=STATUS_GROUP_COLORS,
+                color_order=STATUS_GROUP_ORDER,
+                custom=["status_group"],
+                subtitle=f"{coverage['with_start']:,} of {coverage['trials']:,} trials state a start date",
+            ),
+            key="phases_status_year",
+            table=by_year,
+            name="status by start year",
+            filters=filters,
+            drill_fields=["status_groups"],
+            picker=_status_picker(by_year),
+            picker_label="Narrow to status…",
+        )
+
+st.subheader("Stalled trials")
+stalled = run_query(list_stalled_trials, filters)
+as_of = f" as of {data_date:%d %B %Y}" if data_date else ""
+st.caption(
+    f"Still recruiting three or more years after their start date{as_of}: {coverage['stalled']:,} of "
+    f"{coverage['trials']:,} trials ({coverage['with_start']:,} state a start date)"
+    + (
+        f"; the {stalled.height:,} longest-running are listed."
+        if stalled.height < coverage["stalled"]
+        else "."
+    )
+)
+if stalled.is_empty():
+    show_empty("No stalled trials among these trials.")
+else:
+    show_table(
+        stalled,
+        key="phases_stalled",
+        name="stalled trials",
+        filters=filters,
+        shown=add_trial_links(stalled, filters).select(
+            "trial_page",
+            "brief_title",
+            "target",
+            "sponsor_name",
+            "phase_label",
+            "start_date",
+            "years_since_start",
+        ),
+        column_config={
+            "trial_page": st.column_config.LinkColumn("Trial", display_text=r"nct=(NCT\d+)"),
+            "brief_title": st.column_config.TextColumn("Title", width="large"),
+            "target": "Target",
+            "sponsor_name": "Lead sponsor",
+            "phase_label": "Phase",
+            "start_date": st.column_config.DateColumn("Start"),
+            "years_since_start": st.column_config.NumberColumn("Years since start", format="%.1f"),
+        },
+    )
+
+left, right = st.columns(2)
+with left:
+    completions = run_query(count_completions_by_year, filters)
+    if completions.is_empty():
+        show_empty("None of these trials states a completion date.")
+    else:
+        show_chart(
+            make_figure(
+                draw_bar,
+                completions,
+                x="completion_year",
+                y="trial_count",
+                title="Completion timeline",
+                x_title="Planned (or actual) completion year",
+                y_title="Trials",
+                color="status_group",
+                color_map=STATUS_GROUP_COLORS,
+                color_order=STATUS_GROUP_ORDER,
+                custom=["status_group"],
+                subtitle=f"{coverage['with_completion']:,} of {coverage['trials']:,} trials state one",
+            ),
+            key="phases_completions",
+            table=completions,
+            name="completion timeline",
+            filters=filters,
+            drill_fields=["status_groups"],
+            picker=_status_picker(completions),
+            picker_label="Narrow to status…",
+            note="Open trials with a completion year in the past have overrun their registered plan.",
+        )
+with right:
+    enrollment = run_query(read_enrollment_stats_by_phase, filters)
+    if enrollment.is_empty():
+        show_empty("None of these trials states an enrollment.")
+    else:
+        enrollment_order = _order_phases(enrollment)
+        ordered = (
+            enrollment.with_columns(
+                pl.col("phase_label")
+                .replace_strict({p: i for i, p in enumerate(enrollment_order)}, return_dtype=pl.Int32)
+                .alias("_order")
+            )
+            .sort("_order")
+            .drop("_order")
+        )
+        show_chart(
+            make_figure(
+                draw_box_stats,
+                ordered,
+                x="phase_label",
+                title="Enrollment per phase",
+                x_title="Phase",
+                y_title="Participants per trial",
+                color_map=PHASE_COLORS,
+                subtitle=f"{coverage['with_enrollment']:,} of {coverage['trials']:,} trials state an "
+                "enrollment; box = middle half, line = median",
+            ),
+            key="phases_enrollment",
+            table=ordered,
+            name="enrollment per phase",
+            filters=filters,
+            picker=build_picker_options(ordered, "phase_label", {"phases": "phase_label"}),
+            picker_label="Narrow to phase…",
+        )

@@ -1,0 +1,191 @@
+"""AppTest of the landscape pages: each renders its charts, follows the shared filters, says so when a
+filter leaves nothing, and narrows the filters from its 'narrow to' lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from landscape.db import Warehouse
+from landscape.filters import TrialFilters
+from landscape.queries.overview import count_trials
+
+ROOT = Path(__file__).resolve().parents[1]
+LANDSCAPE_PAGES = {
+    "pages/overview.py": "CAR-based cell therapy in autoimmune disease",
+    "pages/targets.py": "Targets",
+    "pages/conditions.py": "Conditions",
+    "pages/sponsors.py": "Sponsors",
+    "pages/phases.py": "Phases & status",
+    "pages/eligibility.py": "Eligibility",
+    "pages/geography.py": "Geography",
+    "pages/timeline.py": "Timeline",
+}
+NO_MATCH = {"q": "no trial is called this 7f3a"}
+
+
+@pytest.fixture
+def app_env(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The app on the fixture warehouse, always run through app.py's st.navigation.
+
+    With a folder named pages/ beside app.py, Streamlit would run a page file alone when AppTest
+    switches to it before st.navigation has run; the spine's tests explain and patch the same way.
+    """
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    monkeypatch.setenv("LANDSCAPE_DB", str(fixture_db))
+    st.cache_data.clear()
+    yield fixture_db
+    st.cache_data.clear()
+
+
+def _open(page: str, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _chart_data(at: AppTest) -> list[str]:
+    """Each chart's traces (what is drawn), without layout, as comparable text."""
+    return [json.dumps(spec["data"], sort_keys=True) for spec in _chart_specs(at)]
+
+
+def _param(at: AppTest, key: str) -> list[str]:
+    value = at.query_params.get(key)
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize("page", LANDSCAPE_PAGES)
+def test_page_renders_titled_charts_with_csv_downloads(app_env: Path, page: str) -> None:
+    at = _open(page)
+    assert [t.value for t in at.title][:1] == [LANDSCAPE_PAGES[page]]
+    specs = _chart_specs(at)
+    assert specs, "every landscape page draws at least one chart"
+    for spec in specs:
+        title = spec["layout"].get("title", {}).get("text")
+        assert title, "every chart has a title"
+    # One CSV per chart (tables add their own), and the image format switch.
+    assert len(at.get("download_button")) >= len(specs)
+    assert at.get("button_group"), "the PNG/SVG switch is on the page"
+
+
+@pytest.mark.parametrize("page", LANDSCAPE_PAGES)
+def test_page_follows_the_shared_filters(app_env: Path, page: str) -> None:
+    at = _open(page)
+    before = _chart_data(at)
+    at.sidebar.multiselect(key="flt_targets").set_value(["BCMA"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = _chart_data(at)
+    assert after != before, "narrowing to one target changes what the charts draw"
+
+
+@pytest.mark.parametrize("page", LANDSCAPE_PAGES)
+def test_page_says_so_when_no_trial_matches(app_env: Path, page: str) -> None:
+    at = _open(page, NO_MATCH)
+    assert not at.get("plotly_chart")
+    assert any("No trials match" in str(i.value) for i in at.info), [i.value for i in at.info]
+
+
+def test_overview_headline_numbers_match_the_queries(app_env: Path) -> None:
+    at = _open("pages/overview.py", {"target": "CD19"})
+    expected = count_trials(Warehouse(app_env), TrialFilters(targets=("CD19",)))
+    trials = next(m for m in at.metric if m.label == "Trials")
+    assert trials.value == f"{expected:,}"
+
+
+def test_picking_a_bar_from_the_list_narrows_the_filters(app_env: Path) -> None:
+    at = _open("pages/overview.py")
+    picker = at.selectbox(key="overview_status_narrow")
+    assert "open" in picker.options
+    picker.select("open").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.multiselect(key="flt_status_groups").value == ["open"]
+    assert _param(at, "status") == ["open"]
+    # The list is ready for the next pick, not stuck on the last one.
+    assert at.selectbox(key="overview_status_narrow").value is None
+
+
+def test_a_matrix_cell_narrows_two_filters_at_once(app_env: Path) -> None:
+    at = _open("pages/targets.py")
+    picker = at.selectbox(key="targets_matrix_entity_narrow")
+    cell = picker.options[0]
+    target, condition = cell.split(" × ")
+    picker.select(cell).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.multiselect(key="flt_targets").value == [target]
+    assert at.sidebar.multiselect(key="flt_condition_entities").value == [condition]
+
+
+def test_a_product_from_the_pipeline_table_narrows_to_its_trials(app_env: Path) -> None:
+    at = _open("pages/sponsors.py")
+    picker = at.selectbox(key="sponsors_pipeline_narrow")
+    product = picker.options[0]
+    picker.select(product).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.multiselect(key="flt_products").value == [product]
+
+
+def test_targets_matrix_switches_to_condition_families(app_env: Path) -> None:
+    at = _open("pages/targets.py")
+    at.radio(key="targets_matrix_level").set_value("family").run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [spec["layout"]["title"]["text"] for spec in _chart_specs(at)]
+    assert "Trials per target antigen and condition family" in titles
+
+
+@pytest.mark.parametrize("grouping", ["target", "condition_family", "condition_entity"])
+def test_timeline_groups_by_target_or_condition(app_env: Path, grouping: str) -> None:
+    at = _open("pages/timeline.py")
+    at.radio(key="timeline_group").set_value(grouping).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (gantt,) = _chart_specs(at)
+    assert all(trace["type"] == "bar" and trace["orientation"] == "h" for trace in gantt["data"])
+
+
+def test_geography_map_needs_no_internet(app_env: Path) -> None:
+    at = _open("pages/geography.py")
+    specs = _chart_specs(at)
+    traces = [trace for spec in specs for trace in spec["data"]]
+    assert not any(
+        trace["type"] in {"scattergeo", "choropleth", "scattermapbox", "scattermap"} for trace in traces
+    )
+    assert not any("geo" in spec["layout"] or "mapbox" in spec["layout"] for spec in specs)
+    site_map = next(spec for spec in specs if spec["layout"]["title"]["text"] == "Trial sites")
+    assert len(site_map["data"]) >= 2  # the outline plus at least one kind of marker
+
+
+def test_eligibility_patient_panel_counts_admitting_trials(app_env: Path) -> None:
+    at = _open("pages/eligibility.py")
+    at.number_input(key="eligibility_patient_age").set_value(10.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    metric = next(m for m in at.metric if m.label == "Trials that would admit this patient")
+    admitted, total = (int(part) for part in str(metric.value).split(" of "))
+    assert 0 <= admitted < total  # the fixture has adult-only trials
+
+
+def test_image_format_switch_reaches_the_chart_toolbar(app_env: Path) -> None:
+    at = _open("pages/phases.py")
+    at.get("button_group")[0].set_value("SVG").run()
+    assert not at.exception, [e.value for e in at.exception]
+    configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
+    assert configs and all(c["toImageButtonOptions"]["format"] == "svg" for c in configs)
