@@ -20,17 +20,17 @@ from etl.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
-    "pages/overview.py",
-    "pages/targets.py",
-    "pages/conditions.py",
-    "pages/sponsors.py",
-    "pages/phases.py",
-    "pages/eligibility.py",
-    "pages/geography.py",
-    "pages/timeline.py",
-    "pages/trials.py",
-    "pages/trial.py",
-    "pages/data_methods.py",
+    "pages/views/overview.py",
+    "pages/views/targets.py",
+    "pages/views/conditions.py",
+    "pages/views/sponsors.py",
+    "pages/views/phases.py",
+    "pages/views/eligibility.py",
+    "pages/views/geography.py",
+    "pages/views/timeline.py",
+    "pages/views/trials.py",
+    "pages/views/trial.py",
+    "pages/views/data_methods.py",
 ]
 # Budgets from the issue: a filter change re-renders a page within these (ms).
 BUDGET_MS = {"snapshot": 150.0, "large": 500.0}
@@ -90,12 +90,12 @@ def time_page(page: str) -> tuple[float, float]:
     """(cold ms, median ms of a filter change) for one page in a fresh session with an empty cache."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    if page == "pages/trial.py":
+    if page == "pages/views/trial.py":
         # The trial page is about one trial: open the first one the Trials page lists.
-        at.switch_page("pages/trials.py").run()
+        at.switch_page("pages/views/trials.py").run()
         at.query_params["nct"] = at.selectbox(key="trials_open").options[0].split(" ")[0]
     st.cache_data.clear()
-    if page != "pages/overview.py":
+    if page != "pages/views/overview.py":
         at.switch_page(page)
     cold = _run_ms(at)
     changes = []

@@ -18,14 +18,14 @@ from landscape.queries.overview import count_trials
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDSCAPE_PAGES = {
-    "pages/overview.py": "CAR-based cell therapy in autoimmune disease",
-    "pages/targets.py": "Targets",
-    "pages/conditions.py": "Conditions",
-    "pages/sponsors.py": "Sponsors",
-    "pages/phases.py": "Phases & status",
-    "pages/eligibility.py": "Eligibility",
-    "pages/geography.py": "Geography",
-    "pages/timeline.py": "Timeline",
+    "pages/views/overview.py": "CAR-based cell therapy in autoimmune disease",
+    "pages/views/targets.py": "Targets",
+    "pages/views/conditions.py": "Conditions",
+    "pages/views/sponsors.py": "Sponsors",
+    "pages/views/phases.py": "Phases & status",
+    "pages/views/eligibility.py": "Eligibility",
+    "pages/views/geography.py": "Geography",
+    "pages/views/timeline.py": "Timeline",
 }
 NO_MATCH = {"q": "no trial is called this 7f3a"}
 
@@ -55,7 +55,7 @@ def _open(page: str, params: dict[str, str] | None = None) -> AppTest:
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()
-    if page != "pages/overview.py":
+    if page != "pages/views/overview.py":
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -107,14 +107,14 @@ def test_page_says_so_when_no_trial_matches(app_env: Path, page: str) -> None:
 
 
 def test_overview_headline_numbers_match_the_queries(app_env: Path) -> None:
-    at = _open("pages/overview.py", {"target": "CD19"})
+    at = _open("pages/views/overview.py", {"target": "CD19"})
     expected = count_trials(Warehouse(app_env), TrialFilters(targets=("CD19",)))
     trials = next(m for m in at.metric if m.label == "Trials")
     assert trials.value == f"{expected:,}"
 
 
 def test_picking_a_bar_from_the_list_narrows_the_filters(app_env: Path) -> None:
-    at = _open("pages/overview.py")
+    at = _open("pages/views/overview.py")
     picker = at.selectbox(key="overview_status_narrow")
     assert "open" in picker.options
     picker.select("open").run()
@@ -126,7 +126,7 @@ def test_picking_a_bar_from_the_list_narrows_the_filters(app_env: Path) -> None:
 
 
 def test_a_matrix_cell_narrows_two_filters_at_once(app_env: Path) -> None:
-    at = _open("pages/targets.py")
+    at = _open("pages/views/targets.py")
     picker = at.selectbox(key="targets_matrix_entity_narrow")
     cell = picker.options[0]
     target, condition = cell.split(" × ")
@@ -137,7 +137,7 @@ def test_a_matrix_cell_narrows_two_filters_at_once(app_env: Path) -> None:
 
 
 def test_a_product_from_the_pipeline_table_narrows_to_its_trials(app_env: Path) -> None:
-    at = _open("pages/sponsors.py")
+    at = _open("pages/views/sponsors.py")
     picker = at.selectbox(key="sponsors_pipeline_narrow")
     product = picker.options[0]
     picker.select(product).run()
@@ -146,7 +146,7 @@ def test_a_product_from_the_pipeline_table_narrows_to_its_trials(app_env: Path) 
 
 
 def test_targets_matrix_switches_to_condition_families(app_env: Path) -> None:
-    at = _open("pages/targets.py")
+    at = _open("pages/views/targets.py")
     at.radio(key="targets_matrix_level").set_value("family").run()
     assert not at.exception, [e.value for e in at.exception]
     titles = [spec["layout"]["title"]["text"] for spec in _chart_specs(at)]
@@ -155,7 +155,7 @@ def test_targets_matrix_switches_to_condition_families(app_env: Path) -> None:
 
 @pytest.mark.parametrize("grouping", ["target", "condition_family", "condition_entity"])
 def test_timeline_groups_by_target_or_condition(app_env: Path, grouping: str) -> None:
-    at = _open("pages/timeline.py")
+    at = _open("pages/views/timeline.py")
     at.radio(key="timeline_group").set_value(grouping).run()
     assert not at.exception, [e.value for e in at.exception]
     (gantt,) = _chart_specs(at)
@@ -163,7 +163,7 @@ def test_timeline_groups_by_target_or_condition(app_env: Path, grouping: str) ->
 
 
 def test_geography_map_needs_no_internet(app_env: Path) -> None:
-    at = _open("pages/geography.py")
+    at = _open("pages/views/geography.py")
     specs = _chart_specs(at)
     traces = [trace for spec in specs for trace in spec["data"]]
     assert not any(
@@ -175,7 +175,7 @@ def test_geography_map_needs_no_internet(app_env: Path) -> None:
 
 
 def test_eligibility_patient_panel_counts_admitting_trials(app_env: Path) -> None:
-    at = _open("pages/eligibility.py")
+    at = _open("pages/views/eligibility.py")
     at.number_input(key="eligibility_patient_age").set_value(10.0).run()
     assert not at.exception, [e.value for e in at.exception]
     metric = next(m for m in at.metric if m.label == "Trials that would admit this patient")
@@ -184,7 +184,7 @@ def test_eligibility_patient_panel_counts_admitting_trials(app_env: Path) -> Non
 
 
 def test_image_format_switch_reaches_the_chart_toolbar(app_env: Path) -> None:
-    at = _open("pages/phases.py")
+    at = _open("pages/views/phases.py")
     at.get("button_group")[0].set_value("SVG").run()
     assert not at.exception, [e.value for e in at.exception]
     configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]

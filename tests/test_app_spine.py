@@ -13,7 +13,6 @@ import httpx
 import polars as pl
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from etl.load import write_warehouse
@@ -26,42 +25,24 @@ from tests.fixtures.records import FIXTURE_RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
-    "pages/overview.py",
-    "pages/targets.py",
-    "pages/conditions.py",
-    "pages/sponsors.py",
-    "pages/phases.py",
-    "pages/eligibility.py",
-    "pages/geography.py",
-    "pages/timeline.py",
-    "pages/trials.py",
-    "pages/trial.py",
-    "pages/data_methods.py",
+    "pages/views/overview.py",
+    "pages/views/targets.py",
+    "pages/views/conditions.py",
+    "pages/views/sponsors.py",
+    "pages/views/phases.py",
+    "pages/views/eligibility.py",
+    "pages/views/geography.py",
+    "pages/views/timeline.py",
+    "pages/views/trials.py",
+    "pages/views/trial.py",
+    "pages/views/data_methods.py",
 ]
 GARBAGE = {"colour": "red", "start_from": "twenty", "age": "-4", "admit.nope": "x", "target": "NOT-A-TARGET"}
-
-
-def _keep_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every AppTest run through app.py's st.navigation, as a warmed-up server does.
-
-    With a folder named pages/ beside app.py, Streamlit starts each process in its old
-    folder-of-pages mode and, asked for a page before st.navigation has run once, executes that
-    page file alone (no sidebar). AppTest resets that mode before every run, so switch_page would
-    always hit it. Renaming pages/ removes the cause; until then this keeps the tests on the real path.
-    """
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
 def app_env(fixture_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """The app pointed at the fixture warehouse, with a registry address that refuses connections."""
-    _keep_navigation_mode(monkeypatch)
     monkeypatch.setenv("LANDSCAPE_DB", str(fixture_db))
     monkeypatch.setenv("LANDSCAPE_REGISTRY_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LANDSCAPE_RAW_DIR", str(tmp_path / "raw"))
@@ -80,7 +61,7 @@ def _new_app(params: dict[str, str | list[str]] | None = None) -> AppTest:
 def _open(page: str, params: dict[str, str | list[str]] | None = None) -> AppTest:
     at = _new_app(params)
     at.run()
-    if page != "pages/overview.py":
+    if page != "pages/views/overview.py":
         at.switch_page(page).run()
     return at
 
@@ -123,7 +104,7 @@ def test_garbage_parameters_are_survived_with_a_notice(app_env: Path, page: str)
     notices = _warnings(at)
     for fragment in ("colour", "start_from", "age", "admit.nope", "NOT-A-TARGET"):
         assert fragment in notices.replace("\\", ""), notices
-    if page != "pages/overview.py":
+    if page != "pages/views/overview.py":
         at.switch_page(page).run()
         _no_exceptions(at)
     # The address bar now holds only what was understood.
@@ -133,7 +114,7 @@ def test_garbage_parameters_are_survived_with_a_notice(app_env: Path, page: str)
 
 def test_url_parameters_restore_the_filters(app_env: Path) -> None:
     target, count = _first_target(app_env)
-    at = _open("pages/trials.py", {"target": target, "start_from": "1990", "q": ""})
+    at = _open("pages/views/trials.py", {"target": target, "start_from": "1990", "q": ""})
     _no_exceptions(at)
     assert at.sidebar.multiselect(key="flt_targets").value == [target]
     assert _metric(at, "Trials matching the filters") == f"{count:,}"
@@ -153,7 +134,7 @@ def test_patient_filters_restore_from_the_url_and_narrow_the_list(app_env: Path)
         if (n := count_matching_trials(wh, TrialFilters(patient_age_years=30.0, patient_values=((m, v),))))
         < total
     )
-    at = _open("pages/trials.py", {"age": "30", f"admit.{measure}": str(value)})
+    at = _open("pages/views/trials.py", {"age": "30", f"admit.{measure}": str(value)})
     _no_exceptions(at)
     assert at.sidebar.number_input(key="flt_patient_age_years").value == 30.0
     assert at.sidebar.multiselect(key="flt_measures").value == [measure]
@@ -166,7 +147,7 @@ def test_a_filter_change_changes_the_numbers_and_the_url(app_env: Path) -> None:
     total = count_matching_trials(Warehouse(app_env), TrialFilters())
     target, count = _first_target(app_env)
     assert count < total, "the fixture needs a target that not every trial has"
-    at = _open("pages/trials.py")
+    at = _open("pages/views/trials.py")
     assert _metric(at, "Trials matching the filters") == f"{total:,}"
     at.sidebar.multiselect(key="flt_targets").set_value([target]).run()
     _no_exceptions(at)
@@ -179,9 +160,14 @@ def test_a_filter_change_changes_the_numbers_and_the_url(app_env: Path) -> None:
 
 def test_switching_pages_keeps_the_filters(app_env: Path) -> None:
     target, count = _first_target(app_env)
-    at = _open("pages/overview.py")
+    at = _open("pages/views/overview.py")
     at.sidebar.multiselect(key="flt_targets").set_value([target]).run()
-    for page in ("pages/trials.py", "pages/data_methods.py", "pages/trial.py", "pages/trials.py"):
+    for page in (
+        "pages/views/trials.py",
+        "pages/views/data_methods.py",
+        "pages/views/trial.py",
+        "pages/views/trials.py",
+    ):
         at.switch_page(page).run()
         _no_exceptions(at)
         assert at.sidebar.multiselect(key="flt_targets").value == [target], page
@@ -191,7 +177,7 @@ def test_switching_pages_keeps_the_filters(app_env: Path) -> None:
 
 def test_reset_clears_every_filter(app_env: Path) -> None:
     target, _ = _first_target(app_env)
-    at = _open("pages/trials.py", {"target": target, "q": "car", "age": "30"})
+    at = _open("pages/views/trials.py", {"target": target, "q": "car", "age": "30"})
     assert at.sidebar.text_input(key="flt_search_text").value == "car"
     at.sidebar.button(key="reset_filters").click().run()
     _no_exceptions(at)
@@ -201,7 +187,7 @@ def test_reset_clears_every_filter(app_env: Path) -> None:
 
 
 def test_search_box_filters_and_survives_sql_metacharacters(app_env: Path) -> None:
-    at = _open("pages/trials.py")
+    at = _open("pages/views/trials.py")
     at.sidebar.text_input(key="flt_search_text").set_value("'; DROP TABLE trials; --").run()
     _no_exceptions(at)
     assert _metric(at, "Trials matching the filters") == "0"
@@ -211,7 +197,7 @@ def test_search_box_filters_and_survives_sql_metacharacters(app_env: Path) -> No
 
 def test_trials_page_opens_a_trial_and_keeps_the_filters(app_env: Path) -> None:
     target, count = _first_target(app_env)
-    at = _open("pages/trials.py", {"target": target})
+    at = _open("pages/views/trials.py", {"target": target})
     box = at.selectbox(key="trials_open")
     nct = box.options[0].split(" ")[0]
     box.set_value(nct).run()
@@ -223,13 +209,13 @@ def test_trials_page_opens_a_trial_and_keeps_the_filters(app_env: Path) -> None:
     assert at.sidebar.multiselect(key="flt_targets").value == [target]
     assert any(f"**{count}** of" in str(m.value) for m in at.sidebar.markdown)
     # Coming back to the list does not jump straight to the trial again.
-    at.switch_page("pages/trials.py").run()
+    at.switch_page("pages/views/trials.py").run()
     assert at.selectbox(key="trials_open").value is None
     assert any(m.label == "Trials matching the filters" for m in at.metric)
 
 
 def test_trial_page_shows_one_trial_as_plain_text(app_env: Path) -> None:
-    at = _open("pages/trial.py", {"nct": "NCT09000008"})
+    at = _open("pages/views/trial.py", {"nct": "NCT09000008"})
     _no_exceptions(at)
     title = at.title[0].value
     # The registry title's markdown characters arrive escaped, so they print as written.
@@ -242,17 +228,17 @@ def test_trial_page_shows_one_trial_as_plain_text(app_env: Path) -> None:
 
 
 def test_trial_page_with_a_bad_or_unknown_id(app_env: Path) -> None:
-    at = _open("pages/trial.py", {"nct": "<script>alert(1)</script>"})
+    at = _open("pages/views/trial.py", {"nct": "<script>alert(1)</script>"})
     _no_exceptions(at)
     assert "is not an NCT ID" in _warnings(at)
-    at = _open("pages/trial.py", {"nct": "NCT99999999"})
+    at = _open("pages/views/trial.py", {"nct": "NCT99999999"})
     _no_exceptions(at)
     assert "not in the data" in _warnings(at)
     assert at.selectbox(key="trial_pick") is not None
 
 
 def test_trial_page_without_an_id_offers_a_picker(app_env: Path) -> None:
-    at = _open("pages/trial.py")
+    at = _open("pages/views/trial.py")
     _no_exceptions(at)
     pick = at.selectbox(key="trial_pick")
     nct = pick.options[0].split(" ")[0]
@@ -263,7 +249,7 @@ def test_trial_page_without_an_id_offers_a_picker(app_env: Path) -> None:
 
 
 def test_trials_page_offers_the_exports(app_env: Path) -> None:
-    at = _open("pages/trials.py", {"status": "open"})
+    at = _open("pages/views/trials.py", {"status": "open"})
     _no_exceptions(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Parquet", "Download about.txt"]
@@ -272,7 +258,7 @@ def test_trials_page_offers_the_exports(app_env: Path) -> None:
 
 
 def test_data_page_describes_source_ledger_and_tables(app_env: Path) -> None:
-    at = _open("pages/data_methods.py")
+    at = _open("pages/views/data_methods.py")
     _no_exceptions(at)
     headers = [h.value for h in at.subheader]
     assert "Where the data came from" in headers
@@ -283,7 +269,7 @@ def test_data_page_describes_source_ledger_and_tables(app_env: Path) -> None:
 
 def test_refresh_offline_fails_clearly_and_keeps_the_data(app_env: Path) -> None:
     before = stamp_file(app_env)
-    at = _open("pages/data_methods.py")
+    at = _open("pages/views/data_methods.py")
     at.button(key="refresh_registry").click().run()
     _no_exceptions(at)
     errors = " ".join(str(e.value) for e in at.error)
@@ -359,7 +345,6 @@ class _RegistryHandler(BaseHTTPRequestHandler):
 def test_refresh_button_swaps_in_new_data(
     fixture_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _keep_navigation_mode(monkeypatch)
     db = tmp_path / "served.duckdb"
     db.write_bytes(fixture_db.read_bytes())
     server = ThreadingHTTPServer(("127.0.0.1", 0), _RegistryHandler)
@@ -369,7 +354,7 @@ def test_refresh_button_swaps_in_new_data(
     monkeypatch.setenv("LANDSCAPE_RAW_DIR", str(tmp_path / "raw"))
     st.cache_data.clear()
     try:
-        at = _open("pages/data_methods.py")
+        at = _open("pages/views/data_methods.py")
         assert _metric(at, "Data timestamp") != "2026-11-21T08:00:00"
         at.button(key="refresh_registry").click().run()
         _no_exceptions(at)

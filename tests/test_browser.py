@@ -168,11 +168,6 @@ def test_reset_clears_filters(page: Page, server: str, fixture_db: Path) -> None
     expect(_trial_count(page)).to_have_text(str(total))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages/ beside app.py: a fresh Streamlit process serves a page requested before the main "
-    "script has run once in folder-of-pages mode (no sidebar). Renaming pages/ fixes it.",
-)
 def test_first_request_to_a_subpage_has_the_sidebar(
     browser: Browser, fixture_db: Path, tmp_path: Path
 ) -> None:

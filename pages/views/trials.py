@@ -114,7 +114,7 @@ st.selectbox(
 )
 requested = st.session_state.pop(_OPEN_REQUEST, None)
 if requested:
-    st.switch_page("pages/trial.py", query_params={"nct": requested})
+    st.switch_page("pages/views/trial.py", query_params={"nct": requested})
 
 st.subheader("Export")
 latest = run_query(read_latest_refresh)
