@@ -8,30 +8,21 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from bench.synthetic import write_synthetic_file
 from etl.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [
-    "pages/views/overview.py",
-    "pages/views/targets.py",
-    "pages/views/conditions.py",
-    "pages/views/sponsors.py",
-    "pages/views/phases.py",
-    "pages/views/eligibility.py",
-    "pages/views/geography.py",
-    "pages/views/timeline.py",
-    "pages/views/trials.py",
-    "pages/views/trial.py",
-    "pages/views/data_methods.py",
-]
+# Every page script, overview first (it is the default page).
+PAGES = sorted(
+    (str(p.relative_to(ROOT)) for p in (ROOT / "pages" / "views").glob("*.py")),
+    key=lambda path: (not path.endswith("overview.py"), path),
+)
 # Budgets from the issue: a filter change re-renders a page within these (ms).
 BUDGET_MS = {"snapshot": 150.0, "large": 500.0}
 SYNTHETIC_SIZE = 100_000
@@ -41,22 +32,6 @@ FILTER_CHANGES: list[tuple[str, Callable[[list[str]], list[str]]]] = [
     ("flt_phases", lambda options: options[:1]),
     ("flt_status_groups", lambda options: options[1:2]),
 ]
-
-
-@contextlib.contextmanager
-def _navigation_mode() -> Iterator[None]:
-    """Keep every AppTest run on app.py's st.navigation (see tests/test_app_spine.py for why)."""
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        PagesManager.__init__ = original  # type: ignore[method-assign]
 
 
 def _quiet_cli(args: list[str]) -> None:
@@ -115,7 +90,7 @@ def run(size: int = SYNTHETIC_SIZE) -> dict[str, dict[str, tuple[float, float]]]
     """Time every page at the snapshot's size and at `size` synthetic studies; print a table."""
     results: dict[str, dict[str, tuple[float, float]]] = {}
     previous_db = os.environ.get("LANDSCAPE_DB")
-    with tempfile.TemporaryDirectory() as tmp, _navigation_mode():
+    with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         databases = build_databases(Path(tmp), size)
         built_s = time.perf_counter() - started

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from landscape.db import Warehouse
@@ -32,18 +31,7 @@ NO_MATCH = {"q": "no trial is called this 7f3a"}
 
 @pytest.fixture
 def app_env(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The app on the fixture warehouse, always run through app.py's st.navigation.
-
-    With a folder named pages/ beside app.py, Streamlit would run a page file alone when AppTest
-    switches to it before st.navigation has run; the spine's tests explain and patch the same way.
-    """
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    """The app on the fixture warehouse."""
     monkeypatch.setenv("LANDSCAPE_DB", str(fixture_db))
     st.cache_data.clear()
     yield fixture_db

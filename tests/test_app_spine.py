@@ -24,19 +24,11 @@ from landscape.refresh import refresh_from_registry
 from tests.fixtures.records import FIXTURE_RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [
-    "pages/views/overview.py",
-    "pages/views/targets.py",
-    "pages/views/conditions.py",
-    "pages/views/sponsors.py",
-    "pages/views/phases.py",
-    "pages/views/eligibility.py",
-    "pages/views/geography.py",
-    "pages/views/timeline.py",
-    "pages/views/trials.py",
-    "pages/views/trial.py",
-    "pages/views/data_methods.py",
-]
+# Every page script, overview first (it is the default page).
+PAGES = sorted(
+    (str(p.relative_to(ROOT)) for p in (ROOT / "pages" / "views").glob("*.py")),
+    key=lambda path: (not path.endswith("overview.py"), path),
+)
 GARBAGE = {"colour": "red", "start_from": "twenty", "age": "-4", "admit.nope": "x", "target": "NOT-A-TARGET"}
 
 
