@@ -36,6 +36,28 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+# List cells travel as one joined string: building a Polars list column from Python lists
+# costs a Series per row, splitting one string column is a single vectorized step.
+_LIST_SEPARATOR = "\x1f"
+
+
+def _joined_texts(value: object) -> str:
+    if not isinstance(value, list):
+        return ""
+    return _LIST_SEPARATOR.join(v.replace(_LIST_SEPARATOR, " ") for v in value if isinstance(v, str))
+
+
+def _split_lists(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Turn joined-string cells back into list columns ('' -> [])."""
+    return frame.with_columns(
+        pl.when(pl.col(c) == "")
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col(c).str.split(_LIST_SEPARATOR))
+        .alias(c)
+        for c in columns
+    )
+
+
 def _texts(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -156,9 +178,9 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
             "official_title": _text(ident.get("officialTitle")),
             "acronym": _text(ident.get("acronym")),
             "brief_summary": _text(_get(protocol, "descriptionModule").get("briefSummary")),
-            "keywords": _texts(conditions_module.get("keywords")),
+            "keywords": _joined_texts(conditions_module.get("keywords")),
             "overall_status": _text(status.get("overallStatus")),
-            "phases": _texts(design.get("phases")),
+            "phases": _joined_texts(design.get("phases")),
             "study_type": _text(design.get("studyType")),
             "lead_sponsor": _text(lead.get("name")),
             "lead_sponsor_class": _text(lead.get("class")),
@@ -190,7 +212,7 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
                     order,
                     _text(item.get("type")),
                     _text(item.get("name")),
-                    _texts(item.get("otherNames")),
+                    _joined_texts(item.get("otherNames")),
                     _text(item.get("description")),
                     index,
                 )
@@ -218,10 +240,16 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
                     index,
                 )
             )
+    joined_study_schema = {
+        k: pl.String if k in ("keywords", "phases") else v for k, v in STUDY_COLUMNS.items()
+    }
+    joined_intervention_schema = {**INTERVENTION_COLUMNS, "other_names": pl.String, **_INDEX}
     return {
-        "studies": pl.DataFrame(studies, schema=STUDY_COLUMNS),
+        "studies": _split_lists(pl.DataFrame(studies, schema=joined_study_schema), ("keywords", "phases")),
         "conditions": pl.DataFrame(conditions, schema={**CONDITION_COLUMNS, **_INDEX}, orient="row"),
-        "interventions": pl.DataFrame(interventions, schema={**INTERVENTION_COLUMNS, **_INDEX}, orient="row"),
+        "interventions": _split_lists(
+            pl.DataFrame(interventions, schema=joined_intervention_schema, orient="row"), ("other_names",)
+        ),
         "sponsors": pl.DataFrame(sponsors, schema={**SPONSOR_COLUMNS, **_INDEX}, orient="row"),
         "sites": pl.DataFrame(sites, schema={**SITE_COLUMNS, **_INDEX}, orient="row"),
     }
