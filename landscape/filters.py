@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 # List filters: dataclass field -> URL parameter. Values are matched exactly against warehouse labels.
 LIST_PARAMS: dict[str, str] = {
     "targets": "target",
+    "constructs": "construct",
     "modalities": "modality",
     "condition_families": "family",
     "condition_entities": "entity",
@@ -35,6 +36,8 @@ class TrialFilters:
     """What the reader asked for; empty means 'no restriction' on that axis."""
 
     targets: tuple[str, ...] = ()
+    # Exact target labels ("CD19/BCMA"): a construct, where `targets` matches any of its antigens.
+    constructs: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
     condition_families: tuple[str, ...] = ()
     condition_entities: tuple[str, ...] = ()

@@ -28,6 +28,7 @@ PAGE_PARAMS = frozenset({"nct"})
 
 LIST_LABELS: dict[str, str] = {
     "targets": "Target antigen",
+    "constructs": "Target construct",
     "modalities": "Modality",
     "condition_families": "Condition family",
     "condition_entities": "Condition",

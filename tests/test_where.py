@@ -23,22 +23,23 @@ def _make_mini_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     con.execute(
         """CREATE TABLE trials (
-            nct_id VARCHAR, is_car_based BOOLEAN, is_autoimmune BOOLEAN, targets VARCHAR[],
+            nct_id VARCHAR, is_car_based BOOLEAN, is_autoimmune BOOLEAN, targets VARCHAR[], target VARCHAR,
             modality VARCHAR, sponsor_name VARCHAR, sponsor_class VARCHAR, phase_label VARCHAR,
             status_group VARCHAR, countries VARCHAR[], product_name VARCHAR, start_date DATE,
             search_text VARCHAR, min_age_years DOUBLE, max_age_years DOUBLE)"""
     )
     rows = [
-        ("NCT00000001", True, True, ["CD19"], "CAR-T", NASTY, "Industry", "Phase 1", "open",
+        ("NCT00000001", True, True, ["CD19"], "CD19", "CAR-T", NASTY, "Industry", "Phase 1", "open",
          ["China"], WILDCARD_PRODUCT, "2021-05-01", "a 100%_pure product o'brien", 18.0, 65.0),
-        ("NCT00000002", True, True, ["CD19", "BCMA"], "CAR-NK", "Plain Sponsor", "Academic", "Phase 2",
-         "closed", ["Germany", "United States"], "1000 pure", "2024-01-01", "plain text", 12.0, None),
-        ("NCT00000003", True, True, [QUOTED_TARGET], "CAR-T", "Plain Sponsor", "Academic", None,
-         "open", [], None, None, "another", None, None),
-        ("NCT00000004", True, False, ["CD19"], "CAR-T", NASTY, "Industry", "Phase 1", "open",
+        ("NCT00000002", True, True, ["CD19", "BCMA"], "CD19/BCMA", "CAR-NK", "Plain Sponsor", "Academic",
+         "Phase 2", "closed", ["Germany", "United States"], "1000 pure", "2024-01-01", "plain text",
+         12.0, None),
+        ("NCT00000003", True, True, [QUOTED_TARGET], QUOTED_TARGET, "CAR-T", "Plain Sponsor", "Academic",
+         None, "open", [], None, None, "another", None, None),
+        ("NCT00000004", True, False, ["CD19"], "CD19", "CAR-T", NASTY, "Industry", "Phase 1", "open",
          ["China"], WILDCARD_PRODUCT, "2022-01-01", "not autoimmune", None, None),
     ]  # fmt: skip
-    con.executemany("INSERT INTO trials VALUES (" + ", ".join("?" * 15) + ")", rows)
+    con.executemany("INSERT INTO trials VALUES (" + ", ".join("?" * 16) + ")", rows)
     con.execute(
         """CREATE TABLE trial_condition_entities AS SELECT * FROM (VALUES
             ('NCT00000001', 'Systemic lupus erythematosus', 'Rheumatology', true),
@@ -103,6 +104,9 @@ def test_bind_filters_orders_template_parameters_around_the_filters() -> None:
 def test_quoted_values_match_exactly_and_inject_nothing(mini: Warehouse) -> None:
     assert _ids(mini, TrialFilters(sponsors=(NASTY,))) == ["NCT00000001"]
     assert _ids(mini, TrialFilters(targets=(QUOTED_TARGET,))) == ["NCT00000003"]
+    # An antigen matches every construct that includes it; a construct matches its exact label only.
+    assert _ids(mini, TrialFilters(targets=("CD19",))) == ["NCT00000001", "NCT00000002"]
+    assert _ids(mini, TrialFilters(constructs=("CD19/BCMA",))) == ["NCT00000002"]
     assert _ids(mini, TrialFilters(targets=("' OR 1=1 --",))) == []
     # The table is still there after the "DROP TABLE" value went through.
     assert _ids(mini, TrialFilters()) == ["NCT00000001", "NCT00000002", "NCT00000003"]

@@ -11,6 +11,7 @@ from landscape.queries.where import bind_filters, read_filtered
 # Filter field -> SQL expression yielding one option value per row (UNNEST for list columns).
 OPTION_SOURCES: dict[str, str] = {
     "targets": "SELECT t.nct_id, unnest(t.targets) AS value FROM trials t WHERE /*filters*/",
+    "constructs": "SELECT t.nct_id, t.target AS value FROM trials t WHERE /*filters*/",
     "modalities": "SELECT t.nct_id, t.modality AS value FROM trials t WHERE /*filters*/",
     "condition_families": (
         "SELECT DISTINCT t.nct_id, e.condition_family AS value FROM trials t"

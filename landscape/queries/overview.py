@@ -76,11 +76,11 @@ def count_trial_starts_by_year_and_target(
     wh: Warehouse, filters: TrialFilters, keep: int = 8
 ) -> pl.DataFrame:
     """(start_year, target, target_values, trial_count): the `keep` most common target labels, the rest
-    as 'other'. target_values holds the label's antigens joined with '|' (for drill-down)."""
+    as 'other'. target_values repeats the label for drill-down to that exact construct ('' for other)."""
     frame = read_filtered(
         wh,
         """SELECT year(t.start_date) AS start_year, t.target,
-                  array_to_string(any_value(t.targets), '|') AS target_values, count(*) AS trial_count
+                  t.target AS target_values, count(*) AS trial_count
            FROM trials t WHERE /*filters*/ AND t.start_date IS NOT NULL
            GROUP BY ALL ORDER BY start_year, t.target""",
         filters,

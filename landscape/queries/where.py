@@ -15,6 +15,7 @@ SHOWN_TRIALS = "t.is_car_based AND t.is_autoimmune"
 # Filter field -> SQL predicate with one list parameter. Fixed strings: values only travel as `?`.
 _LIST_PREDICATES: dict[str, str] = {
     "targets": "list_has_any(t.targets, ?::VARCHAR[])",
+    "constructs": "list_contains(?::VARCHAR[], t.target)",
     "modalities": "list_contains(?::VARCHAR[], t.modality)",
     "condition_families": (
         "EXISTS (SELECT 1 FROM trial_condition_entities e WHERE e.nct_id = t.nct_id"

@@ -109,11 +109,11 @@ with left:
             table=starts,
             name="trial starts per year by target",
             filters=filters,
-            drill_fields=["targets"],
+            drill_fields=["constructs"],
             picker=build_picker_options(
                 totals.join(starts.unique("target").select("target", "target_values"), on="target"),
                 "target",
-                {"targets": "target_values"},
+                {"constructs": "target_values"},
             ),
             picker_label="Narrow to target…",
         )

@@ -89,16 +89,15 @@ with right:
                 color="target",
                 color_map=map_target_colors(constructs["target"].to_list()),
                 horizontal=True,
-                custom=["target_values"],
+                custom=["target"],
             ),
             key="targets_constructs",
             table=constructs,
             name="multi-target constructs",
             filters=filters,
-            drill_fields=["targets"],
-            picker=build_picker_options(constructs, "target", {"targets": "target_values"}),
+            drill_fields=["constructs"],
+            picker=build_picker_options(constructs, "target", {"constructs": "target"}),
             picker_label="Narrow to construct…",
-            note="Narrowing to a construct keeps trials aiming at any of its antigens.",
         )
 
 st.subheader("Targets by condition")
