@@ -6,6 +6,7 @@ import ast
 
 import polars as pl
 
+from etl.load import REFRESHES_SCHEMA
 from landscape.db import Warehouse
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -96,20 +97,8 @@ _SHARED_COLUMNS: dict[str, str] = {
     "trial_count": "number of trials",
 }
 
-_EMPTY_REFRESH = pl.DataFrame(
-    schema={
-        "refresh_id": pl.Int64,
-        "source": pl.String,
-        "query": pl.String,
-        "api_version": pl.String,
-        "data_timestamp": pl.String,
-        "fetched_at": pl.String,
-        "loaded_at": pl.String,
-        "record_count": pl.Int64,
-        "trial_count": pl.Int64,
-        "skipped_count": pl.Int64,
-    }
-)
+# The refresh table's schema is the loader's: an empty frame of it when the table is missing.
+_EMPTY_REFRESH = pl.DataFrame(schema=REFRESHES_SCHEMA)
 
 
 def read_refreshes(wh: Warehouse) -> pl.DataFrame:
