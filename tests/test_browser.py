@@ -179,3 +179,34 @@ def test_first_request_to_a_subpage_has_the_sidebar(
             expect(fresh.get_by_role("combobox", name="Target antigen")).to_be_visible(timeout=15_000)
         finally:
             context.close()
+
+
+# Every page's url_path (app.py), with the heading each page shows first.
+PAGE_PATHS = {
+    "": "CAR-based cell therapy in autoimmune disease",
+    "targets": "Targets",
+    "conditions": "Conditions",
+    "sponsors": "Sponsors",
+    "phases": "Phases",
+    "eligibility": "Eligibility",
+    "geography": "Geography",
+    "timeline": "Timeline",
+    "trials": "Trials",
+    "trial": "",
+    "data": "Data",
+}
+
+
+def test_every_page_renders_with_the_filters(page: Page, server: str) -> None:
+    for number, (path, heading) in enumerate(PAGE_PATHS.items(), start=10):
+        page.goto(f"{server}/{path}?status=open")
+        _sidebar_ready(page)
+        expect(page.get_by_role("heading", level=1).first).to_be_visible()
+        if heading:
+            expect(page.get_by_role("heading", level=1).first).to_contain_text(heading)
+        # Let the charts draw before looking for errors and taking the picture.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)
+        _shot(page, f"{number:02d}-page-{path or 'overview'}")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        assert "status=open" in page.url, f"{path}: the filter left the address"
