@@ -418,3 +418,15 @@ def test_every_chart_builder_writes_a_valid_plotly_figure() -> None:
         validated = go.Figure(fig.to_dict())
         assert validated.layout.title.text == "T"
         assert len(validated.data) == len(fig.data)
+
+
+def test_phase_labels_read_from_earliest_to_furthest_with_unstated_last() -> None:
+    from landscape.queries.shaping import order_phase_labels
+
+    frame = pl.DataFrame(
+        {
+            "phase_label": ["Phase 2", "Not stated", "Phase 1", "Phase 1/2", "Phase 1", "Not applicable"],
+            "phase_rank": [4, 0, 2, 3, 2, 0],
+        }
+    )
+    assert order_phase_labels(frame) == ["Phase 1", "Phase 1/2", "Phase 2", "Not applicable", "Not stated"]

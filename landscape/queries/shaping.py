@@ -30,3 +30,14 @@ def lump_small_groups(
     )
     aggregations = [pl.col(count).sum()] + ([pl.col(drill).first()] if drill else [])
     return lumped.group_by([*keys, group], maintain_order=True).agg(aggregations).sort(keys)
+
+
+def order_phase_labels(frame: pl.DataFrame) -> list[str]:
+    """The phase labels of an aggregated frame in reading order: earliest to furthest phase, then
+    'Not stated' and 'Not applicable' (rank 0) last."""
+    return (
+        frame.select("phase_label", "phase_rank")
+        .unique()
+        .sort(pl.col("phase_rank") == 0, "phase_rank", "phase_label")["phase_label"]
+        .to_list()
+    )

@@ -24,6 +24,7 @@ from landscape.queries.conditions import (
     count_trials_by_primary_condition,
     list_basket_trials,
 )
+from landscape.queries.shaping import order_phase_labels
 
 TOP_ENTITIES = 15
 TOP_PAIR_ENTITIES = 12
@@ -127,12 +128,7 @@ if entity_phase.is_empty():
     show_empty("None of these trials names a classified condition.")
 else:
     top_entities = entities.head(TOP_ENTITIES)["condition_entity"].to_list()
-    phase_order = (
-        entity_phase.select("phase_label", "phase_rank")
-        .unique()
-        .sort(pl.col("phase_rank") == 0, "phase_rank", "phase_label")["phase_label"]
-        .to_list()
-    )
+    phase_order = order_phase_labels(entity_phase)
     shown = entity_phase.filter(pl.col("condition_entity").is_in(top_entities))
     show_chart(
         make_figure(

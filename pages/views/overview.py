@@ -29,6 +29,7 @@ from landscape.queries.overview import (
     list_recently_updated_trials,
     read_headline_numbers,
 )
+from landscape.queries.shaping import order_phase_labels
 
 apply_requested_drilldown()
 filters = get_filters()
@@ -149,7 +150,7 @@ with right:
 left, right = st.columns(2)
 with left:
     by_phase = run_query(count_trials_by_phase, filters)
-    phase_order = by_phase.sort(pl.col("phase_rank") == 0, "phase_rank")["phase_label"].to_list()
+    phase_order = order_phase_labels(by_phase)
     show_chart(
         make_figure(
             draw_bar,

@@ -25,16 +25,7 @@ from landscape.queries.phases import (
     read_data_date,
     read_enrollment_stats_by_phase,
 )
-
-
-def _order_phases(frame: pl.DataFrame) -> list[str]:
-    # Furthest phase last; 'Not stated' and 'Not applicable' after the real phases.
-    return (
-        frame.select("phase_label", "phase_rank")
-        .unique()
-        .sort(pl.col("phase_rank") == 0, "phase_rank", "phase_label")["phase_label"]
-        .to_list()
-    )
+from landscape.queries.shaping import order_phase_labels
 
 
 def _status_picker(frame: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
@@ -57,7 +48,7 @@ data_date = run_query(read_data_date)
 left, right = st.columns(2)
 with left:
     phase_status = run_query(count_phase_status, filters)
-    phase_order = _order_phases(phase_status)
+    phase_order = order_phase_labels(phase_status)
     show_chart(
         make_figure(
             draw_bar,
@@ -192,7 +183,7 @@ with right:
     if enrollment.is_empty():
         show_empty("None of these trials states an enrollment.")
     else:
-        enrollment_order = _order_phases(enrollment)
+        enrollment_order = order_phase_labels(enrollment)
         ordered = (
             enrollment.with_columns(
                 pl.col("phase_label")

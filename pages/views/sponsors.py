@@ -18,6 +18,7 @@ from landscape.drilldown import (
 )
 from landscape.page import get_filters
 from landscape.queries.overview import count_trials
+from landscape.queries.shaping import order_phase_labels
 from landscape.queries.sponsors import (
     NOT_STATED,
     count_sponsor_class_by_antigen,
@@ -170,12 +171,7 @@ with left:
         )
 with right:
     by_phase = _with_class_drill(run_query(count_sponsor_class_by_phase, filters))
-    phase_order = (
-        by_phase.select("phase_label", "phase_rank")
-        .unique()
-        .sort(pl.col("phase_rank") == 0, "phase_rank", "phase_label")["phase_label"]
-        .to_list()
-    )
+    phase_order = order_phase_labels(by_phase)
     show_chart(
         make_figure(
             draw_bar,
