@@ -35,8 +35,8 @@ def test_build_from_bundled_snapshot(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     out = io.StringIO()
     assert main(["build", "--db", str(db), "--raw-dir", str(tmp_path / "raw")], out=out) == 0
-    assert _count(db) == 159
-    assert "159 trials from 159 records" in out.getvalue()
+    assert _count(db) == 332
+    assert "332 trials from 332 records" in out.getvalue()
     assert _count(db, "SELECT count(*) FROM refreshes WHERE source LIKE 'bundled offline snapshot%'") == 1
     # --if-missing leaves an existing database alone.
     out = io.StringIO()
@@ -95,7 +95,7 @@ def test_refresh_against_unreachable_server_keeps_data(
         stamina.set_testing(False)
     assert code == 1
     assert "The current data stays in place" in capsys.readouterr().err
-    assert _count(db) == 159
+    assert _count(db) == 332
     assert find_latest_pull(raw) is None
 
 
