@@ -21,6 +21,9 @@ from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, require_chromium, se
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
+# A first page load draws several Plotly charts in software-rendered Chromium: it can take 5-9 s on a
+# busy CI machine, longer than Playwright's 5 s default for `expect`.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
