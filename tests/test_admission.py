@@ -56,7 +56,7 @@ def make_patients(wh: Warehouse, count: int, seed: int) -> list[tuple[float | No
     bounds: dict[str, list[float]] = {}
     for measure, bound in limits.iter_rows():
         bounds.setdefault(measure, []).append(bound)
-    others = sorted(set(bounds) - {AGE_MEASURE}) + ["egfr_ml_min_1_73m2", "sledai_2k"]
+    others = [*sorted(set(bounds) - {AGE_MEASURE}), "egfr_ml_min_1_73m2", "sledai_2k"]
     rng = random.Random(seed)
 
     def near(measure: str) -> float:

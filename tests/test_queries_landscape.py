@@ -32,7 +32,6 @@ from landscape.queries import (
     timeline,
 )
 from landscape.queries.eligibility_options import describe_requirement, label_measure
-from landscape.queries.eligibility_options import describe_requirement, label_measure
 from landscape.queries.shaping import OTHER, lump_small_groups
 
 EVERYTHING = TrialFilters()

@@ -7,13 +7,14 @@ from functools import cache
 
 import polars as pl
 
-from etl.classify.labels import CONDITION_FAMILIES, MODALITY_PRECEDENCE, SPONSOR_CLASSES
+from etl.classify.labels import MODALITY_PRECEDENCE
 from etl.classify.matching import (
     CompiledVocabulary,
     build_alias_pattern,
     compile_vocabulary,
     split_alias_tokens,
 )
+from etl.schema import CONDITION_FAMILIES, SPONSOR_CLASSES
 from etl.vocab import VocabularyError, load_vocabulary
 
 YES_NO = ("yes", "no")
