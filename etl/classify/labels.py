@@ -1,4 +1,4 @@
-"""Classification rules over the label sets: which modality wins, special labels, evidence axes.
+"""Classification rules over the label sets: which modality wins, and special labels.
 
 The label sets themselves and their display order live in etl/schema.py (the warehouse contract)."""
 
@@ -21,17 +21,5 @@ MODALITY_PRECEDENCE: tuple[str, ...] = (
 MODALITY_UNCLEAR = "unclear"
 SPECIAL_MODALITIES: frozenset[str] = frozenset(MODALITY_PRECEDENCE[:6])
 ORIGIN_MODALITIES: frozenset[str] = frozenset(("Allogeneic CAR-T", "Autologous CAR-T"))
-T_CELL_MODALITY = "CAR-T (unspecified)"
 
 UNDISCLOSED = "undisclosed"
-
-EVIDENCE_AXES: tuple[str, ...] = (
-    "car_based",
-    "autoimmune",
-    "target",
-    "modality",
-    "product",
-    "condition",
-    "sponsor",
-    "status",
-)

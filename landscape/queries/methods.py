@@ -25,12 +25,6 @@ def read_inclusion_ledger(wh: Warehouse) -> pl.DataFrame:
     return wh.query("SELECT stage, reason, trial_count FROM inclusion_ledger")
 
 
-def count_shown_trials(wh: Warehouse) -> int:
-    """How many trials the dashboard shows (CAR-based and autoimmune), with no filter."""
-    frame = wh.query("SELECT count(*) AS n FROM trials t WHERE t.is_car_based AND t.is_autoimmune")
-    return int(frame.item())
-
-
 def list_tables(wh: Warehouse) -> pl.DataFrame:
     """(table, rows, description) for every table in the warehouse; descriptions are the comments the
     loader wrote from the contract (etl/schema.py)."""
