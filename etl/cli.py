@@ -19,7 +19,7 @@ from etl.pipeline import (
     read_meta_file,
     transform_records,
 )
-from etl.raw_store import EmptyPullError, PullWriter, find_latest_pull
+from etl.raw_store import EmptyPullError, PullWriter, RawPull, find_latest_pull
 
 _DESCRIPTION = """\
 Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
@@ -147,29 +147,32 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
     """Pull from the registry; on success keep the raw pull and rebuild."""
-    from etl.extract.ctgov import FetchError, refresh_raw
+    from etl import refresh
 
     started = time.perf_counter()
     bar = ProgressBar("fetch")
+
+    def pulled(pull: RawPull) -> None:
+        bar.finish()
+        out.write(f"Kept {pull.meta.get('record_count')} raw records in {pull.folder}\n")
+
     try:
-        pull = refresh_raw(
+        result = refresh.run_refresh(
+            db_path=args.db,
             raw_dir=args.raw_dir,
             base_url=args.base_url,
             page_size=args.page_size,
             max_pages=args.max_pages,
             on_page=lambda page, done, total: bar.update(done, total, f"page {page}"),
+            on_pulled=pulled,
         )
-    except FetchError as exc:
+    except refresh.RefreshError as exc:
         bar.finish()
-        sys.stderr.write(f"error: refresh failed: {exc}\nThe current data stays in place.\n")
+        sys.stderr.write(f"error: {exc}\n{refresh.KEPT}\n")
         return 1
-    except EmptyPullError:
-        bar.finish()
-        sys.stderr.write("error: the registry returned no studies; the current data stays in place.\n")
-        return 1
-    bar.finish()
-    out.write(f"Kept {pull.meta.get('record_count')} raw records in {pull.folder}\n")
-    return _build_with_progress(pull.studies_path, pull.meta, args.db, out, started)
+    _report_problems(result.batch)
+    _print_summary(result.summary, started, out)
+    return 0
 
 
 def run_eligibility(args: argparse.Namespace, out: TextIO) -> int:

@@ -86,7 +86,7 @@ def load_tables(
     previous = read_previous_refreshes(db_path)
     refresh = make_refresh_row({**meta, "record_count": record_count}, previous, trials.height, skipped_count)
     tables["refreshes"] = pl.concat([previous, refresh])
-    write_warehouse(tables, db_path)
+    write_warehouse(tables, db_path, check_contract=True)
     shown = trials
     if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
         shown = trials.filter(pl.col("is_car_based") & pl.col("is_autoimmune"))

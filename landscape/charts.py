@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from etl.schema import PHASE_RANKS
 from landscape.colors import STATUS_GROUP_COLORS, pick_stable_color
 from landscape.geo import load_world_outline
 
@@ -30,16 +31,10 @@ _MAX_LABEL = 42
 _NEUTRAL = "#4c78a8"
 _MIN_SLOTS = 4
 
-# Phase ranks as stored in the warehouse (etl/transform/dates.py) and their axis labels.
+# Phase ranks as stored in the warehouse (etl/schema.py PHASE_RANKS) and their axis labels.
 PHASE_RANK_LABELS: dict[int, str] = {
     0: "Not stated / N/A",
-    1: "Early Phase 1",
-    2: "Phase 1",
-    3: "Phase 1/2",
-    4: "Phase 2",
-    5: "Phase 2/3",
-    6: "Phase 3",
-    7: "Phase 4",
+    **{rank: label for label, rank in PHASE_RANKS.items() if rank},
 }
 
 Spec = dict[str, Any]

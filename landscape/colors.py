@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from etl.schema import SPONSOR_CLASSES, STATUS_GROUPS
+
 # Antigens in the vocabulary's display order get fixed colours, so CD19 is the same blue everywhere.
 TARGET_COLORS: dict[str, str] = {
     "CD19": "#1f77b4",
@@ -79,7 +81,8 @@ STATUS_GROUP_COLORS: dict[str, str] = {
     "closed": "#8d99ae",
     "unknown": "#d3d3d3",
 }
-STATUS_GROUP_ORDER: tuple[str, ...] = ("open", "active, not recruiting", "closed", "unknown")
+# Display orders are the warehouse contract's label sets (their one home is etl/schema.py).
+STATUS_GROUP_ORDER: tuple[str, ...] = STATUS_GROUPS
 
 SPONSOR_CLASS_COLORS: dict[str, str] = {
     "industry": "#3a86ff",
@@ -87,7 +90,7 @@ SPONSOR_CLASS_COLORS: dict[str, str] = {
     "government": "#fb5607",
     "other": "#adb5bd",
 }
-SPONSOR_CLASS_ORDER: tuple[str, ...] = ("industry", "academic/hospital", "government", "other")
+SPONSOR_CLASS_ORDER: tuple[str, ...] = SPONSOR_CLASSES
 
 # Phases by rank: light to dark, so "further along" reads as "darker" on every chart.
 PHASE_COLORS: dict[str, str] = {

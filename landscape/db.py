@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from etl.paths import DB_PATH
+from etl.schema import SCHEMA_VERSION, VERSION_TABLE
 
 DB_ENV_VAR = "LANDSCAPE_DB"
 # The warehouse file is attached under this fixed name inside the app's own connection.
@@ -20,6 +21,10 @@ _USE = "USE warehouse"
 
 class WarehouseMissingError(RuntimeError):
     """There is no database file yet (run `python -m etl build`)."""
+
+
+class WarehouseOutdatedError(WarehouseMissingError):
+    """The database was built to another version of the contract (etl/schema.py) than the code's."""
 
 
 def resolve_db_path() -> Path:
@@ -63,11 +68,26 @@ class Warehouse:
         # DuckDB connections are not safe to share across threads; Streamlit serves each session
         # in its own thread, so each query takes a cursor under a lock.
         self._lock = threading.Lock()
-        self.table_names = frozenset(
-            row[0]
-            for row in self._con.sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
-            ).fetchall()
+        self.schema_version = self._read_schema_version()
+
+    def _read_schema_version(self) -> int | None:
+        """The contract version the file was built to; None for a file from before versions."""
+        try:
+            rows = self._con.sql("SELECT max(schema_version) FROM " + VERSION_TABLE).fetchall()
+        except duckdb.CatalogException:
+            return None
+        return rows[0][0]
+
+    def check_schema_version(self) -> None:
+        """Raise WarehouseOutdatedError, saying what to do, unless the file matches the code's contract."""
+        if self.schema_version == SCHEMA_VERSION:
+            return
+        version = self.schema_version
+        built = "before schema versions" if version is None else f"to schema version {version}"
+        age = "older than" if (version or 0) < SCHEMA_VERSION else "newer than"
+        raise WarehouseOutdatedError(
+            f"The database at {self.stamp.path} is {age} this code: it was built {built}, the code reads "
+            f"version {SCHEMA_VERSION}. Rebuild it with `python -m etl build` (or make run)."
         )
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -99,5 +119,9 @@ def open_warehouse(path: Path | None = None) -> Warehouse:
         if _current is None or _current.stamp != stamp:
             # Old connections are left to be garbage-collected: a query still running on another
             # thread keeps reading the old, consistent file version.
-            _current = Warehouse(path)
+            opened = Warehouse(path)
+            # Checked once per file version: the read layer then relies on every table and column of
+            # the contract being there.
+            opened.check_schema_version()
+            _current = opened
         return _current

@@ -162,11 +162,11 @@ def test_geography_map_needs_no_internet(app_env: Path) -> None:
     assert len(site_map["data"]) >= 2  # the outline plus at least one kind of marker
 
 
-def test_eligibility_patient_panel_counts_admitting_trials(app_env: Path) -> None:
+def test_eligibility_patient_panel_counts_trials_not_excluded(app_env: Path) -> None:
     at = _open("pages/views/eligibility.py")
     at.number_input(key="eligibility_patient_age").set_value(10.0).run()
     assert not at.exception, [e.value for e in at.exception]
-    metric = next(m for m in at.metric if m.label == "Trials that would admit this patient")
+    metric = next(m for m in at.metric if m.label == "Trials not excluded")
     admitted, total = (int(part) for part in str(metric.value).split(" of "))
     assert 0 <= admitted < total  # the fixture has adult-only trials
 

@@ -279,14 +279,13 @@ def _mock_registry(request: httpx.Request) -> httpx.Response:
 def test_refresh_against_a_mock_registry_swaps_in_a_new_database(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     steps: list[tuple[float, str]] = []
-    with httpx.Client(transport=httpx.MockTransport(_mock_registry)) as client:
-        outcome = refresh_from_registry(
-            lambda f, t: steps.append((f, t)),
-            db_path=db,
-            raw_dir=tmp_path / "raw",
-            base_url="https://registry.test",
-            client=client,
-        )
+    outcome = refresh_from_registry(
+        lambda f, t: steps.append((f, t)),
+        db_path=db,
+        raw_dir=tmp_path / "raw",
+        base_url="https://registry.test",
+        transport=httpx.MockTransport(_mock_registry),
+    )
     assert outcome.ok, outcome.message
     assert steps[-1][0] == 1.0
     assert [f for f, _ in steps] == sorted(f for f, _ in steps)
@@ -306,10 +305,13 @@ def test_refresh_with_an_empty_answer_keeps_the_database(fixture_db: Path, tmp_p
             return httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2026-11-20"})
         return httpx.Response(200, json={"studies": [], "totalCount": 0})
 
-    with httpx.Client(transport=httpx.MockTransport(empty)) as client:
-        outcome = refresh_from_registry(
-            lambda f, t: None, db_path=db, raw_dir=tmp_path / "raw", base_url="https://r.test", client=client
-        )
+    outcome = refresh_from_registry(
+        lambda f, t: None,
+        db_path=db,
+        raw_dir=tmp_path / "raw",
+        base_url="https://r.test",
+        transport=httpx.MockTransport(empty),
+    )
     assert not outcome.ok
     assert "current data stays in place" in outcome.message
     assert stamp_file(db) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from etl.classify.labels import CONDITION_FAMILIES, MODALITY_LABELS
+from etl.schema import CONDITION_FAMILIES, MODALITIES
 from tests.labelled.helpers import classify_records, read_labelled_records, read_labels
 
 # Each axis must be at least this accurate on the labelled set.
@@ -52,7 +52,7 @@ def test_labelled_set_is_large_and_covers_every_label(comparison: pl.DataFrame) 
     assert {"CD19", "BCMA", "CD19/BCMA", "CD20", "CD19/CD20", "CD7", "CD70", "BAFF-R", "CD6", "undisclosed",
             "MuSK (CAAR)", "PLA2R (CAAR)", "BCMA/TACI", "CD19/CD22", "CD19/CD70"} <= targets  # fmt: skip
     # Every modality label, "unclear" included (CAR products named without any cell type or origin).
-    assert set(comparison["modality"]) >= set(MODALITY_LABELS)
+    assert set(comparison["modality"]) >= set(MODALITIES)
     assert set(comparison["condition_family"]) >= set(CONDITION_FAMILIES)
     assert {"true", "false"} <= set(comparison["is_autoimmune"])
     assert {"true", "false"} <= set(comparison["is_basket"])

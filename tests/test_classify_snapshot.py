@@ -10,10 +10,10 @@ import time
 import polars as pl
 import pytest
 
-from etl.classify.labels import CONDITION_FAMILIES
 from etl.classify.report import count_classification, list_undisclosed, main, print_report
 from etl.extract.files import read_records
 from etl.paths import SNAPSHOT_PATH
+from etl.schema import CONDITION_FAMILIES
 from tests.labelled.helpers import classify_records, read_labelled_records
 
 AS_OF = datetime.date(2026, 11, 1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from etl.classify.sponsors import clean_sponsor_name, compute_sponsor_key, format_sponsor_case
+from etl.classify.sponsor_names import clean_sponsor_name, compute_sponsor_key
+from etl.classify.sponsors import format_sponsor_case
 from tests.labelled.helpers import classify_records, make_record
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from etl import vocab
 from etl.classify import vocabularies
-from etl.classify.labels import CONDITION_FAMILIES, MODALITY_PRECEDENCE
+from etl.classify.labels import MODALITY_PRECEDENCE
 from etl.classify.overrides import load_overrides
 from etl.paths import VOCAB_DIR
+from etl.schema import CONDITION_FAMILIES
 from tests.labelled.helpers import classify_one, make_record
 
 PAYLOAD_COLUMNS = {

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from bench.eligibility import make_synthetic_trials, time_table_build
 from etl.eligibility import parse_criteria
-from etl.eligibility.benchmark import make_synthetic_trials, time_table_build
 from etl.eligibility.measures import _check_alternatives, _leading_words, load_measures
 from etl.vocab import VocabularyError
 from tests.test_eligibility_devset import LISTED_MEASURES

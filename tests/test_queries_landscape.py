@@ -21,6 +21,7 @@ from landscape.drilldown import build_picker_options, read_selection_changes
 from landscape.filters import TrialFilters
 from landscape.geo import OUTLINE_PATH, find_country_centre, load_world_outline
 from landscape.queries import (
+    admission,
     conditions,
     eligibility,
     geography,
@@ -30,6 +31,7 @@ from landscape.queries import (
     targets,
     timeline,
 )
+from landscape.queries.eligibility_options import describe_requirement, label_measure
 from landscape.queries.shaping import OTHER, lump_small_groups
 
 EVERYTHING = TrialFilters()
@@ -47,7 +49,6 @@ def elig_wh(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Wareh
     shutil.copy(fixture_db, path)
     con = duckdb.connect(str(path))
     con.execute("DROP TABLE IF EXISTS eligibility_requirements")
-    con.execute("DROP TABLE IF EXISTS trial_age_limits")
     con.execute(
         """CREATE TABLE eligibility_requirements AS SELECT * FROM (VALUES
              ('NCT09000001', 'lvef_pct', '%', 50.0, true, NULL, NULL),
@@ -55,7 +56,8 @@ def elig_wh(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Wareh
              ('NCT09000007', 'lvef_pct', '%', 55.0, true, NULL, NULL),
              ('NCT09000001', 'egfr_ml_min_1_73m2', 'mL/min/1.73m2', 30.0, true, NULL, NULL),
              ('NCT09000004', 'egfr_ml_min_1_73m2', 'mL/min/1.73m2', 60.0, false, NULL, NULL),
-             ('NCT09000002', 'alt_x_uln', 'x ULN', NULL, NULL, 3.0, true)
+             ('NCT09000002', 'alt_x_uln', 'x ULN', NULL, NULL, 3.0, true),
+             ('NCT09000001', 'age_years', 'years', 21.0, true, NULL, NULL)
            ) AS v(nct_id, measure, unit, min_value, min_inclusive, max_value, max_inclusive)"""
     )
     con.execute(
@@ -64,18 +66,6 @@ def elig_wh(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Wareh
                   max_value::DOUBLE AS max_value, max_inclusive
            FROM eligibility_requirements"""
     )
-    con.close()
-    return Warehouse(path)
-
-
-@pytest.fixture(scope="module")
-def bare_wh(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The fixture warehouse without any eligibility table (as before eligibility is built)."""
-    path = tmp_path_factory.mktemp("bare") / "warehouse.duckdb"
-    shutil.copy(fixture_db, path)
-    con = duckdb.connect(str(path))
-    for table in ("eligibility_requirements", "eligibility_thresholds", "trial_age_limits"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
     con.close()
     return Warehouse(path)
 
@@ -220,12 +210,12 @@ def test_timeline_spans_per_grouping(wh: Warehouse) -> None:
 
 
 def test_requirements_are_described_for_readers() -> None:
-    assert eligibility.describe_requirement(50.0, True, None, None, "%") == "≥ 50 %"
-    assert eligibility.describe_requirement(60.0, False, None, None) == "> 60"
-    assert eligibility.describe_requirement(None, None, 3.0, True, "x ULN") == "≤ 3 x ULN"
-    assert eligibility.describe_requirement(18.0, True, 65.0, False) == "≥ 18 and < 65"
-    assert eligibility.label_measure("egfr_ml_min_1_73m2", "mL/min/1.73m2") == "eGFR (mL/min/1.73m2)"
-    assert eligibility.label_measure("prior_therapies_count", "therapies") == "Prior therapies"
+    assert describe_requirement(50.0, True, None, None, "%") == "≥ 50 %"
+    assert describe_requirement(60.0, False, None, None) == "> 60"
+    assert describe_requirement(None, None, 3.0, True, "x ULN") == "≤ 3 x ULN"
+    assert describe_requirement(18.0, True, 65.0, False) == "≥ 18 and < 65"
+    assert label_measure("eGFR", "mL/min/1.73m2") == "eGFR (mL/min/1.73m2)"
+    assert label_measure("Prior therapies", "therapies") == "Prior therapies"
     assert eligibility.classify_age_window(None, 17.0) == "children only"
     assert eligibility.classify_age_window(2.0, 25.0) == "children and adults"
     assert eligibility.classify_age_window(18.0, None) == "adults only"
@@ -246,40 +236,33 @@ def test_threshold_distribution_and_the_trials_behind_a_bar(elig_wh: Warehouse) 
     assert eligibility.count_eligibility_coverage(elig_wh, EVERYTHING)["with_requirements"] == 4
 
 
-def test_patient_check_admits_and_excludes_on_stated_limits(elig_wh: Warehouse) -> None:
+def test_patient_check_gives_three_verdicts_on_stated_limits(elig_wh: Warehouse) -> None:
     patient = (("egfr_ml_min_1_73m2", 45.0), ("lvef_pct", 52.0))
-    checked = eligibility.check_patient(elig_wh, EVERYTHING, None, patient)
+    checked = admission.check_admission(elig_wh, EVERYTHING, None, patient)
     verdict = dict(zip(checked["nct_id"], checked["verdict"], strict=True))
-    assert verdict["NCT09000001"] == "admits"  # LVEF ≥ 50, eGFR ≥ 30
-    assert verdict["NCT09000004"] == "excludes"  # LVEF ≥ 55 and eGFR > 60
-    assert verdict["NCT09000002"] == "admits"  # states neither limit
-    reasons = checked.filter(pl.col("nct_id") == "NCT09000004")["excluded_by"].item()
-    assert "eGFR > 60" in reasons and "LVEF ≥ 55" in reasons
-    # Admitting trials come first.
-    assert checked["verdict"].to_list() == sorted(checked["verdict"].to_list())
-    counts = eligibility.count_patient_verdicts(elig_wh, EVERYTHING, None, patient)
-    assert counts["admits"] == verdict_count(checked, "admits")
+    assert verdict["NCT09000001"] == admission.MEETS  # LVEF ≥ 50, eGFR ≥ 30
+    assert verdict["NCT09000004"] == admission.EXCLUDED  # LVEF ≥ 55 and eGFR > 60
+    assert verdict["NCT09000007"] == admission.EXCLUDED  # LVEF ≥ 55; states no eGFR limit
+    assert verdict["NCT09000002"] == admission.NO_INFORMATION  # states neither limit
+    row = checked.filter(pl.col("nct_id") == "NCT09000004").row(0, named=True)
+    assert "eGFR > 60" in row["excluded_by"] and "LVEF ≥ 55" in row["excluded_by"]
+    assert checked.filter(pl.col("nct_id") == "NCT09000007")["no_limit_stated_on"].item().startswith("eGFR")
+    order = {v: i for i, v in enumerate(admission.VERDICT_ORDER)}
+    assert [order[v] for v in checked["verdict"]] == sorted(order[v] for v in checked["verdict"])
+    counts = admission.count_admission_verdicts(elig_wh, EVERYTHING, None, patient)
     assert counts["trials"] == checked.height
+    for name in admission.VERDICT_ORDER:
+        assert counts[name] == checked.filter(pl.col("verdict") == name).height
 
 
-def verdict_count(frame: pl.DataFrame, verdict: str) -> int:
-    return frame.filter(pl.col("verdict") == verdict).height
-
-
-def test_patient_age_is_checked_against_the_registry_age_fields(elig_wh: Warehouse) -> None:
-    checked = eligibility.check_patient(elig_wh, EVERYTHING, 10.0, ())
-    limits = elig_wh.query("SELECT nct_id, min_age_years FROM trials WHERE min_age_years > 10")
-    excluded = set(checked.filter(pl.col("verdict") == "excludes")["nct_id"])
-    assert excluded == set(limits["nct_id"]) & set(checked["nct_id"])
-
-
-def test_eligibility_queries_without_eligibility_tables(bare_wh: Warehouse) -> None:
-    assert not eligibility.has_eligibility_tables(bare_wh)
-    assert eligibility.count_trials_per_measure(bare_wh, EVERYTHING).is_empty()
-    assert eligibility.count_requirement_thresholds(bare_wh, EVERYTHING, "lvef_pct").is_empty()
-    checked = eligibility.check_patient(bare_wh, EVERYTHING, None, (("lvef_pct", 40.0),))
-    assert checked.height == _shown_total(bare_wh) and set(checked["verdict"]) == {"admits"}
-    assert eligibility.count_eligibility_coverage(bare_wh, EVERYTHING)["with_requirements"] == 0
+def test_patient_age_counts_registry_fields_and_criteria_text(elig_wh: Warehouse) -> None:
+    # NCT09000001 states "age ≥ 21" in its criteria only; the registry's age fields count too.
+    checked = admission.check_admission(elig_wh, EVERYTHING, 19.0, ())
+    excluded = set(checked.filter(pl.col("verdict") == admission.EXCLUDED)["nct_id"])
+    registry = elig_wh.query("SELECT nct_id FROM trials WHERE min_age_years > 19 OR max_age_years < 19")
+    assert excluded == (set(registry["nct_id"]) | {"NCT09000001"}) & set(checked["nct_id"])
+    reason = checked.filter(pl.col("nct_id") == "NCT09000001")["excluded_by"].item()
+    assert "Age ≥ 21" in reason
 
 
 def test_age_windows_cover_every_trial(wh: Warehouse) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from landscape.db import Warehouse
 from landscape.filters import LIST_PARAMS, TrialFilters
+from landscape.queries.admission import admission_predicate
 from landscape.queries.options import count_all_option_trials, count_matching_trials, count_option_trials
 from landscape.queries.where import FILTERS, bind_filters, build_where, read_filtered
 
@@ -137,20 +138,12 @@ def test_start_years_leave_out_undated_trials(mini: Warehouse) -> None:
     assert _ids(mini, TrialFilters(start_year_max=2021)) == ["NCT00000001"]
 
 
-def test_age_uses_registry_fields_and_criteria_text(mini: Warehouse) -> None:
-    # 001: 18-65 in the registry; 002: 12+ in the registry; 003: none there, "20 or older" in the text.
-    assert _ids(mini, TrialFilters(patient_age_years=15)) == ["NCT00000002"]
-    assert _ids(mini, TrialFilters(patient_age_years=70)) == ["NCT00000002", "NCT00000003"]
-    assert _ids(mini, TrialFilters(patient_age_years=30)) == ["NCT00000001", "NCT00000002", "NCT00000003"]
-
-
-def test_eligibility_predicates_need_the_requirements_table() -> None:
+def test_the_patient_filter_is_the_admission_rule() -> None:
     filters = TrialFilters(patient_age_years=30, patient_values=(("egfr_ml_min_1_73m2", 40.0),))
-    with_table = build_where(filters, frozenset({"trials", "eligibility_requirements"}))
-    without = build_where(filters, frozenset({"trials"}))
-    assert "eligibility_requirements" in with_table.sql
-    assert "eligibility_requirements" not in without.sql
-    assert without.params == [30, 30]
+    predicate, params = admission_predicate(filters)
+    assert predicate in build_where(filters).sql
+    assert params == [["age_years", "egfr_ml_min_1_73m2"], [30.0, 40.0]]
+    assert admission_predicate(TrialFilters()) == ("", [])
 
 
 def test_admits_value_respects_inclusive_bounds(mini: Warehouse) -> None:

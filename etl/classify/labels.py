@@ -1,4 +1,6 @@
-"""The fixed label sets of every classification axis."""
+"""Classification rules over the label sets: which modality wins, and special labels.
+
+The label sets themselves and their display order live in etl/schema.py (the warehouse contract)."""
 
 from __future__ import annotations
 
@@ -17,35 +19,7 @@ MODALITY_PRECEDENCE: tuple[str, ...] = (
     "CAR-T (unspecified)",
 )
 MODALITY_UNCLEAR = "unclear"
-MODALITY_LABELS: tuple[str, ...] = (*MODALITY_PRECEDENCE, MODALITY_UNCLEAR)
 SPECIAL_MODALITIES: frozenset[str] = frozenset(MODALITY_PRECEDENCE[:6])
 ORIGIN_MODALITIES: frozenset[str] = frozenset(("Allogeneic CAR-T", "Autologous CAR-T"))
-T_CELL_MODALITY = "CAR-T (unspecified)"
-
-CONDITION_FAMILIES: tuple[str, ...] = (
-    "rheumatic",
-    "neurologic",
-    "renal",
-    "haematologic",
-    "dermatologic",
-    "endocrine",
-    "GI",
-    "other",
-)
-
-SPONSOR_CLASSES: tuple[str, ...] = ("industry", "academic/hospital", "government", "other")
-
-STATUS_GROUPS: tuple[str, ...] = ("open", "active, not recruiting", "closed", "unknown")
 
 UNDISCLOSED = "undisclosed"
-
-EVIDENCE_AXES: tuple[str, ...] = (
-    "car_based",
-    "autoimmune",
-    "target",
-    "modality",
-    "product",
-    "condition",
-    "sponsor",
-    "status",
-)

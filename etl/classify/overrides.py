@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from etl.classify.labels import MODALITY_LABELS, SPONSOR_CLASSES, STATUS_GROUPS, UNDISCLOSED
+from etl.classify.labels import UNDISCLOSED
 from etl.classify.vocabularies import load_antigens, load_conditions, split_cell
+from etl.schema import MODALITIES, SPONSOR_CLASSES, STATUS_GROUPS
 from etl.vocab import VocabularyError, load_curated
 
 OVERRIDE_COLUMNS = ("nct_id", "axis", "value", "reason")
@@ -56,7 +57,7 @@ def check_override(nct_id: str, axis: str, value: str) -> None:
     if axis in ("car_based", "autoimmune"):
         allowed = tuple(_BOOLEAN_VALUES)
     elif axis == "modality":
-        allowed = MODALITY_LABELS
+        allowed = MODALITIES
     elif axis == "sponsor_class":
         allowed = SPONSOR_CLASSES
     elif axis == "status":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 
 import polars as pl
 
 from etl.classify.evidence import select_evidence
 from etl.classify.matching import find_terms
+from etl.classify.sponsor_names import clean_sponsor_name, compute_sponsor_key
 from etl.classify.vocabularies import load_sponsor_aliases, load_sponsor_class_terms
 
 # Name rules, in order: sponsors.csv alias; otherwise the registered name cleaned (spaces, a leading
@@ -23,50 +22,11 @@ from etl.classify.vocabularies import load_sponsor_aliases, load_sponsor_class_t
 # government word -> government; a company word (Inc, Ltd, Therapeutics, Bio, Pharma...) -> industry;
 # otherwise other. A trial without a registered lead sponsor gets no name and no class.
 
-_LEGAL_SUFFIX = re.compile(
-    r"[\s,]+(?:co\.?\s*,?\s*ltd\.?|company\s+limited|co\.?|ltd\.?|inc\.?|incorporated|llc|l\.l\.c\.?"
-    r"|corp\.?|corporation|gmbh|ag|s\.?a\.?|s\.p\.a\.?|plc|limited|b\.v\.?|pty)\s*$",
-    re.IGNORECASE,
-)
-_COUNTRY_SUFFIX = re.compile(
-    r",\s*(?:china|p\.?\s?r\.?\s?china|people's republic of china|usa|u\.s\.a\.?|united states|germany"
-    r"|italy|france|spain|japan|korea|south korea|taiwan|uk|united kingdom|canada|australia|israel"
-    r"|netherlands|belgium|switzerland|sweden|denmark|austria|india|singapore|malaysia|thailand"
-    r"|vietnam|brazil|russia)\.?\s*$",
-    re.IGNORECASE,
-)
-_CREDENTIAL_SUFFIX = re.compile(
-    r"[\s,]+(?:m\.?\s?d\.?|ph\.?\s?d\.?|m\.?sc\.?|mph|mbbs|frcp\w*)\s*$", re.IGNORECASE
-)
-_LEADING = re.compile(r"^(?:the|prof\.?|professor|dr\.?)\s+", re.IGNORECASE)
-_KEY_STOPWORDS = frozenset(
-    {"the", "of", "and", "at", "for", "inc", "ltd", "co", "llc", "corp", "corporation", "gmbh", "ag",
-     "plc", "limited", "sa"}
-)  # fmt: skip
 _SMALL_WORDS = frozenset(
     {"of", "and", "the", "for", "in", "at", "on", "de", "la", "del", "di", "du", "with", "to"}
 )
 _ACRONYMS = frozenset({"PLA", "IRCCS", "NIH", "USA", "UK", "NHS", "CHU", "HUST", "AP-HP", "II", "III", "IV"})
 CLASS_RULE_ORDER = ("academic/hospital", "government", "industry")
-
-
-def clean_sponsor_name(name: str) -> str:
-    """The registered name without noise: spaces, leading 'The', credentials, country, legal suffix."""
-    cleaned = re.sub(r"\s+", " ", name.replace("\u2019", "'")).strip()
-    previous = None
-    while previous != cleaned:
-        previous = cleaned
-        cleaned = _LEADING.sub("", cleaned)
-        for pattern in (_CREDENTIAL_SUFFIX, _COUNTRY_SUFFIX, _LEGAL_SUFFIX):
-            cleaned = pattern.sub("", cleaned).strip(" ,")
-    return cleaned or name.strip()
-
-
-def compute_sponsor_key(name: str) -> str:
-    """Key that joins spellings differing in case, accents, punctuation and small words."""
-    plain = unicodedata.normalize("NFKD", clean_sponsor_name(name)).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", plain.lower().replace("&", " and ").replace("'s", "s"))
-    return "".join(word for word in words if word not in _KEY_STOPWORDS)
 
 
 def format_sponsor_case(name: str) -> str:

@@ -7,13 +7,15 @@ from functools import cache
 
 import polars as pl
 
-from etl.classify.labels import CONDITION_FAMILIES, MODALITY_PRECEDENCE, SPONSOR_CLASSES
+from etl.classify.labels import MODALITY_PRECEDENCE
 from etl.classify.matching import (
     CompiledVocabulary,
     build_alias_pattern,
     compile_vocabulary,
     split_alias_tokens,
 )
+from etl.classify.sponsor_names import compute_sponsor_key
+from etl.schema import CONDITION_FAMILIES, SPONSOR_CLASSES
 from etl.vocab import VocabularyError, load_vocabulary
 
 YES_NO = ("yes", "no")
@@ -224,10 +226,6 @@ def load_sponsor_class_terms() -> CompiledVocabulary:
 @cache
 def load_sponsor_aliases() -> SponsorAliases:
     """sponsors.csv: canonical names keyed by the cleaned-name key of every alias."""
-    # Imported here: sponsors.py needs nothing from this module at import time, and the key function
-    # must be the very one used on registry names.
-    from etl.classify.sponsors import compute_sponsor_key
-
     frame = load_vocabulary("sponsors", ("sponsor_name", "aliases"))
     classes_column = frame["sponsor_class"].to_list() if "sponsor_class" in frame.columns else []
     check_choice("sponsors", "sponsor_class", [c for c in classes_column if c], SPONSOR_CLASSES)

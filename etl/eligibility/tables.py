@@ -7,7 +7,7 @@ import polars as pl
 from etl.eligibility.curation import apply_curation
 from etl.eligibility.measures import VOCABULARY, load_measures
 from etl.eligibility.parser import iter_threshold_blocks
-from etl.vocab import load_vocabulary
+from etl.vocab import VocabularyError, load_vocabulary
 
 THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
     "nct_id": pl.String(),
@@ -243,19 +243,17 @@ def _disagrees(structured: str, text: str, inclusive: str, strict_shift: float) 
 
 
 def build_measure_table() -> pl.DataFrame:
-    """(measure, unit, description, label): what each measure means, for the app's labels."""
+    """(measure, unit, description, label): what each measure means and the short name the pages show,
+    one row per measure in file order (the vocabulary's first row of each measure)."""
     frame = load_vocabulary(VOCABULARY, ("measure", "unit"))
-    return (
-        frame.select("measure", "unit", pl.col("description").fill_null(pl.col("measure")))
+    if "label" not in frame.columns:
+        raise VocabularyError(f"{VOCABULARY}.csv: missing column 'label'")
+    table = (
+        frame.select("measure", "unit", pl.col("description").fill_null(pl.col("measure")), "label")
         .filter(~pl.col("measure").str.starts_with("_"))
         .unique("measure", keep="first", maintain_order=True)
-        .with_columns(
-            (
-                pl.col("description").str.slice(0, 1).str.to_uppercase()
-                + pl.col("description").str.slice(1)
-                + " ("
-                + pl.col("unit")
-                + ")"
-            ).alias("label")
-        )
     )
+    unlabelled = table.filter(pl.col("label").is_null() | (pl.col("label") == ""))["measure"].to_list()
+    if unlabelled:
+        raise VocabularyError(f"{VOCABULARY}.csv: no label on the first row of {unlabelled}")
+    return table

@@ -115,8 +115,3 @@ def match_unit(text: str, pos: int) -> tuple[str, int] | None:
     if found is None or found.lastgroup is None:
         return None
     return _GROUP_KINDS[found.lastgroup], found.end()
-
-
-def find_unit_kind(group_name: str) -> str:
-    """The unit kind of a named group from UNIT_PATTERN_SOURCE (embedded in a larger pattern)."""
-    return _GROUP_KINDS[group_name]

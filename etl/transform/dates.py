@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from etl.schema import PHASE_RANKS
+
 # API v2 phase enums -> (display label, rank). Rank orders phases for sorting and "furthest phase".
-PHASE_LABELS: dict[str, str] = {
+PHASE_ENUM_LABELS: dict[str, str] = {
     "EARLY_PHASE1": "Early Phase 1",
     "PHASE1": "Phase 1",
     "PHASE2": "Phase 2",
     "PHASE3": "Phase 3",
     "PHASE4": "Phase 4",
     "NA": "Not applicable",
-}
-PHASE_LABEL_RANKS: dict[str, int] = {
-    "Not stated": 0,
-    "Not applicable": 0,
-    "Early Phase 1": 1,
-    "Phase 1": 2,
-    "Phase 1/2": 3,
-    "Phase 2": 4,
-    "Phase 2/3": 5,
-    "Phase 3": 6,
-    "Phase 4": 7,
 }
 
 # Ages are stated as "18 Years", "6 Months", "2 Weeks", "30 Days", "N/A".
@@ -76,7 +67,7 @@ def parse_age_years(column: pl.Expr) -> pl.Expr:
 def label_phases(phases: pl.Expr) -> pl.Expr:
     """A phase list such as ['PHASE1', 'PHASE2'] -> 'Phase 1/2'; empty or null -> 'Not stated'."""
     labels = phases.list.eval(
-        pl.element().replace_strict(PHASE_LABELS, default=pl.element(), return_dtype=pl.String)
+        pl.element().replace_strict(PHASE_ENUM_LABELS, default=pl.element(), return_dtype=pl.String)
     ).list.sort()
     joined = labels.list.join("/").str.replace_all(r"/Phase ", "/")
     return pl.when(phases.is_null() | (phases.list.len() == 0)).then(pl.lit("Not stated")).otherwise(joined)
@@ -84,4 +75,4 @@ def label_phases(phases: pl.Expr) -> pl.Expr:
 
 def rank_phase_label(label: pl.Expr) -> pl.Expr:
     """Sortable rank for a phase label; unknown labels sort with 'Not stated'."""
-    return label.replace_strict(PHASE_LABEL_RANKS, default=0, return_dtype=pl.Int8)
+    return label.replace_strict(PHASE_RANKS, default=0, return_dtype=pl.Int8)

@@ -134,8 +134,6 @@ SITE_COLUMNS = {
 # Side rows remember which record they came from, so a repeated NCT ID keeps its last record's rows.
 _INDEX = {"_record_index": pl.UInt32}
 
-TABLE_NAMES = ("trials", "trial_conditions", "trial_interventions", "trial_sponsors", "trial_sites")
-
 _DATE_KEYS = {
     "start_date_text": "startDateStruct",
     "primary_completion_date_text": "primaryCompletionDateStruct",

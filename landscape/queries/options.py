@@ -52,7 +52,6 @@ def count_all_option_trials(wh: Warehouse, filters: TrialFilters) -> pl.DataFram
             + ") WHERE value IS NOT NULL GROUP BY value",
             filters.without(field_name),
             before=[field_name],
-            tables=wh.table_names,
         )
         parts.append(bound.sql)
         params += bound.params

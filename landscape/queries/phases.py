@@ -21,8 +21,6 @@ _DATA_DATE = """(SELECT coalesce(try_cast(left(data_timestamp, 10) AS DATE),
 
 def read_data_date(wh: Warehouse) -> datetime.date | None:
     """The date the data describes (the latest refresh's data timestamp), or None when unknown."""
-    if "refreshes" not in wh.table_names:
-        return None
     value = wh.query("SELECT " + _DATA_DATE + " AS data_date").item()
     return value if isinstance(value, datetime.date) else None
 

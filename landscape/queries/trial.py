@@ -37,17 +37,6 @@ _SIDE_TABLES: dict[str, str] = {
     "age_limits": """SELECT text_min_age_years, text_max_age_years, has_age_conflict
                      FROM trial_age_limits WHERE nct_id = ?""",
 }
-_TABLE_OF: dict[str, str] = {
-    "conditions": "trial_conditions",
-    "condition_entities": "trial_condition_entities",
-    "interventions": "trial_interventions",
-    "sponsors": "trial_sponsors",
-    "sites": "trial_sites",
-    "targets": "trial_targets",
-    "evidence": "classification_evidence",
-    "thresholds": "eligibility_thresholds",
-    "age_limits": "trial_age_limits",
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +48,7 @@ class TrialDetail:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def table(self, name: str) -> pl.DataFrame:
-        """A side table by name; an empty frame when the warehouse has no such table."""
+        """A side table by name; an empty frame for a trial not found."""
         return self.tables.get(name, pl.DataFrame())
 
 
@@ -68,11 +57,7 @@ def read_trial_detail(wh: Warehouse, nct_id: str) -> TrialDetail:
     found = wh.query("SELECT * FROM trials WHERE nct_id = ?", [nct_id])
     if found.is_empty():
         return TrialDetail(nct_id, None)
-    tables = {
-        name: wh.query(sql, [nct_id])
-        for name, sql in _SIDE_TABLES.items()
-        if _TABLE_OF[name] in wh.table_names
-    }
+    tables = {name: wh.query(sql, [nct_id]) for name, sql in _SIDE_TABLES.items()}
     return TrialDetail(nct_id, found.row(0, named=True), tables)
 
 

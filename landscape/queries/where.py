@@ -8,6 +8,7 @@ import polars as pl
 
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
+from landscape.queries.admission import admission_predicate
 
 # The trials the dashboard is about; every query starts from this set.
 SHOWN_TRIALS = "t.is_car_based AND t.is_autoimmune"
@@ -33,19 +34,6 @@ _LIST_PREDICATES: dict[str, str] = {
     "products": "list_contains(?::VARCHAR[], t.product_name)",
 }
 
-REQUIREMENTS_TABLE = "eligibility_requirements"
-AGE_MEASURE = "age_years"
-
-# A trial admits the patient's value unless a stated requirement excludes it; trials that state
-# nothing about the measure are kept (the criteria may still exclude the patient in words).
-_ADMITS_VALUE = """NOT EXISTS (
-    SELECT 1 FROM eligibility_requirements r
-    WHERE r.nct_id = t.nct_id AND r.measure = ?
-      AND ((r.min_value IS NOT NULL AND (?::DOUBLE < r.min_value
-                                         OR (?::DOUBLE = r.min_value AND NOT r.min_inclusive)))
-        OR (r.max_value IS NOT NULL AND (?::DOUBLE > r.max_value
-                                         OR (?::DOUBLE = r.max_value AND NOT r.max_inclusive)))))"""
-
 
 @dataclass(frozen=True)
 class WhereClause:
@@ -55,10 +43,8 @@ class WhereClause:
     params: list
 
 
-def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> WhereClause:
-    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters.
-
-    `tables` are the warehouse's tables (None: assume all): eligibility predicates need theirs."""
+def build_where(filters: TrialFilters) -> WhereClause:
+    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters."""
     parts = [SHOWN_TRIALS]
     params: list = []
     for name, predicate in _LIST_PREDICATES.items():
@@ -76,22 +62,11 @@ def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> 
         # contains() treats the text literally: no LIKE wildcards or escapes to worry about.
         parts.append("contains(t.search_text, lower(?))")
         params.append(filters.search_text.strip())
-    has_requirements = tables is None or REQUIREMENTS_TABLE in tables
-    if filters.patient_age_years is not None:
-        age = filters.patient_age_years
-        parts.append(
-            "(t.min_age_years IS NULL OR t.min_age_years <= ?)"
-            " AND (t.max_age_years IS NULL OR t.max_age_years >= ?)"
-        )
-        params += [age, age]
-        if has_requirements:
-            # Ages the criteria text states ("aged 18 to 70") count as well as the registry's fields.
-            parts.append(_ADMITS_VALUE)
-            params += [AGE_MEASURE, age, age, age, age]
-    # Without the table no trial states a limit, and a trial stating none is kept.
-    for measure, value in filters.patient_values if has_requirements else ():
-        parts.append(_ADMITS_VALUE)
-        params += [measure, value, value, value, value]
+    # The patient's values: the one admission rule (trials no stated limit excludes them from).
+    admits, admit_params = admission_predicate(filters)
+    if admits:
+        parts.append(admits)
+        params += admit_params
     return WhereClause(" AND ".join(f"({p})" for p in parts), params)
 
 
@@ -104,13 +79,12 @@ def bind_filters(
     filters: TrialFilters,
     before: list | None = None,
     after: list | None = None,
-    tables: frozenset[str] | None = None,
 ) -> WhereClause:
     """Put the filter predicate into a template at FILTERS; `before`/`after` are the template's own
     parameters that come before and after the token."""
     if template.count(FILTERS) != 1:
         raise ValueError("a query template needs exactly one filters token")
-    where = build_where(filters, tables)
+    where = build_where(filters)
     return WhereClause(template.replace(FILTERS, where.sql), [*(before or []), *where.params, *(after or [])])
 
 
@@ -118,5 +92,5 @@ def read_filtered(
     wh: Warehouse, template: str, filters: TrialFilters, before: list | None = None, after: list | None = None
 ) -> pl.DataFrame:
     """Run a filtered query template and return its frame."""
-    bound = bind_filters(template, filters, before, after, wh.table_names)
+    bound = bind_filters(template, filters, before, after)
     return wh.query(bound.sql, bound.params)

@@ -15,18 +15,23 @@ from landscape.drilldown import (
     show_table,
 )
 from landscape.page import add_trial_links, get_filters
+from landscape.queries.admission import (
+    AGE_MEASURE,
+    EXCLUDED,
+    MEETS,
+    NO_INFORMATION,
+    check_admission,
+    count_admission_verdicts,
+)
 from landscape.queries.eligibility import (
-    check_patient,
     count_age_windows,
     count_eligibility_coverage,
-    count_patient_verdicts,
     count_requirement_thresholds,
     count_trials_per_measure,
     list_trials_with_requirement,
     read_requirement_matrix,
 )
 
-AGE_MEASURE = "age_years"
 TOP_MEASURES = 20
 TOP_WINDOWS = 20
 MATRIX_TRIALS = 200
@@ -255,9 +260,10 @@ else:
 
 st.subheader("Would this patient qualify?")
 st.caption(
-    "Enter what you know; each trial is checked against the limits it states. A trial that states no limit "
-    "on a measure is not counted against the patient, but its criteria text may still exclude them. "
-    "The sidebar's 'Would admit a patient with…' applies the same test to every page."
+    "Enter what you know; each trial is checked against the limits it states (its criteria text and the "
+    "registry's age fields). Verdicts: meets every stated limit, excluded (by which limit), or no "
+    "information (no limit stated on any value entered, or no criteria text): the criteria may still "
+    "exclude the patient in words. The sidebar's 'Would admit a patient with…' keeps the trials not excluded."
 )
 patient_choices = [m for m in measures["measure"].to_list() if m != AGE_MEASURE]
 with st.container(border=True):
@@ -286,21 +292,25 @@ patient = tuple(sorted(values))
 if age is None and not patient:
     st.info("Enter an age or a value above to see which trials would admit the patient.")
 else:
-    verdicts = run_query(count_patient_verdicts, filters, age, patient)
+    verdicts = run_query(count_admission_verdicts, filters, age, patient)
     st.metric(
-        "Trials that would admit this patient",
-        f"{verdicts['admits']:,} of {verdicts['trials']:,}",
-        help="On every limit they state for the values entered.",
+        "Trials not excluded",
+        f"{verdicts['not_excluded']:,} of {verdicts['trials']:,}",
+        help="No limit a trial states rules out the values entered; the sidebar's 'Would admit a "
+        "patient with…' keeps exactly these trials.",
     )
-    checked = run_query(check_patient, filters, age, patient)
+    st.markdown(
+        f"**{verdicts['not_excluded']:,} not excluded, of which {verdicts[NO_INFORMATION]:,} state no limit "
+        f"on any value you entered**; {verdicts[MEETS]:,} meet every limit they state on these values, "
+        f"{verdicts[EXCLUDED]:,} are excluded."
+    )
+    checked = run_query(check_admission, filters, age, patient)
     show_table(
         checked,
         key="eligibility_patient",
         name="patient check",
         filters=filters,
-        shown=add_trial_links(checked, filters).select(
-            "verdict", "trial_page", "brief_title", "target", "status_group", "excluded_by", "not_stated"
-        ),
+        shown=add_trial_links(checked, filters).select("verdict", "trial_page", *checked.columns[2:]),
         column_config={
             "verdict": "Verdict",
             "trial_page": TRIAL_LINK,
@@ -308,7 +318,7 @@ else:
             "target": "Target",
             "status_group": "Status",
             "excluded_by": st.column_config.TextColumn("Excluded by", width="medium"),
-            "not_stated": "No stated limit on",
+            "no_limit_stated_on": "No limit stated on",
         },
         height=420,
     )

@@ -1,4 +1,4 @@
-"""Parser speed (`python -m etl.eligibility.benchmark [--count N] [--texts DIR]`): µs per text and trial."""
+"""Parser speed (`python -m bench.eligibility [--count N] [--texts DIR]`): µs per text and trial."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from bench.synthetic import make_record
 from etl.eligibility import parser
 from etl.eligibility.tables import build_eligibility_tables
 
@@ -51,8 +52,6 @@ def time_table_build(trials: pl.DataFrame) -> dict[str, float]:
 
 def make_synthetic_trials(count: int, seed: int = 7) -> pl.DataFrame:
     """Trials from the project's synthetic benchmark records (bench/synthetic.py)."""
-    from bench.synthetic import make_record  # the benchmark generator lives outside etl/
-
     rng = random.Random(seed)
     modules = [make_record(i, rng)["protocolSection"] for i in range(count)]
     return pl.DataFrame(
