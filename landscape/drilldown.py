@@ -22,7 +22,6 @@ from landscape.sidebar import narrow_filters
 
 # Several values for one filter travel in one customdata string, joined with this.
 VALUE_SEPARATOR = "|"
-_REQUEST = "_drilldown_request"
 # Bumped on every drill-down so charts start without the old selection highlighted.
 _GENERATION = "_drilldown_generation"
 
@@ -45,22 +44,13 @@ def make_figure(draw: Callable[..., go.Figure], frame: pl.DataFrame, **kwargs: A
     return _build_figure(draw.__module__, draw.__name__, frame, tuple(sorted(kwargs.items())))
 
 
-def apply_requested_drilldown() -> None:
-    """Narrow the filters to what a chart click or picker asked for in the previous interaction.
-
-    Call first thing on a page: widget callbacks run before the page, but filters can only change
-    through the sidebar's own narrow_filters, which reruns the app.
-    """
-    request: Changes | None = st.session_state.pop(_REQUEST, None)
-    if request:
-        st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
-        narrow_filters(**request)
-
-
 def _request(changes: Changes) -> None:
+    """Narrow the filters now (this runs as a widget callback, before the next run's script)."""
     cleaned = {name: values for name, values in changes.items() if name in LIST_PARAMS and values}
     if cleaned:
-        st.session_state[_REQUEST] = cleaned
+        # Charts start the next run without the old selection highlighted.
+        st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+        narrow_filters(cleaned)
 
 
 def split_values(text: object) -> list[str]:

@@ -6,11 +6,10 @@ import re
 from urllib.parse import urlencode
 
 import polars as pl
-import streamlit as st
 
+from landscape.filter_state import read_filters
 from landscape.filters import TrialFilters
 
-CURRENT_FILTERS = "_current_filters"
 # Relative to the app's own address, so links keep working under a base path or a proxy.
 TRIAL_PAGE = "trial"
 
@@ -18,8 +17,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
 def get_filters() -> TrialFilters:
-    """The filters the sidebar produced in this run."""
-    return st.session_state.get(CURRENT_FILTERS) or TrialFilters()
+    """The filters in force for this run (the sidebar drew them)."""
+    return read_filters()
 
 
 def escape_markdown(text: object) -> str:

@@ -6,32 +6,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from landscape.axes import LIST_AXES, SEARCH_AXIS, YEAR_AXIS
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
 
 # The trials the dashboard is about; every query starts from this set.
 SHOWN_TRIALS = "t.is_car_based AND t.is_autoimmune"
-
-# Filter field -> SQL predicate with one list parameter. Fixed strings: values only travel as `?`.
-_LIST_PREDICATES: dict[str, str] = {
-    "targets": "list_has_any(t.targets, ?::VARCHAR[])",
-    "constructs": "list_contains(?::VARCHAR[], t.target)",
-    "modalities": "list_contains(?::VARCHAR[], t.modality)",
-    "condition_families": (
-        "EXISTS (SELECT 1 FROM trial_condition_entities e WHERE e.nct_id = t.nct_id"
-        " AND list_contains(?::VARCHAR[], e.condition_family))"
-    ),
-    "condition_entities": (
-        "EXISTS (SELECT 1 FROM trial_condition_entities e WHERE e.nct_id = t.nct_id"
-        " AND list_contains(?::VARCHAR[], e.condition_entity))"
-    ),
-    "sponsors": "list_contains(?::VARCHAR[], t.sponsor_name)",
-    "sponsor_classes": "list_contains(?::VARCHAR[], t.sponsor_class)",
-    "phases": "list_contains(?::VARCHAR[], t.phase_label)",
-    "status_groups": "list_contains(?::VARCHAR[], t.status_group)",
-    "countries": "list_has_any(t.countries, ?::VARCHAR[])",
-    "products": "list_contains(?::VARCHAR[], t.product_name)",
-}
 
 REQUIREMENTS_TABLE = "eligibility_requirements"
 AGE_MEASURE = "age_years"
@@ -55,27 +35,15 @@ class WhereClause:
     params: list
 
 
-def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> WhereClause:
-    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters.
+def admission_predicate(
+    filters: TrialFilters, tables: frozenset[str] | None = None
+) -> tuple[str, list] | None:
+    """The patient axis's SQL: trials that would admit a patient of this age with these values.
 
-    `tables` are the warehouse's tables (None: assume all): eligibility predicates need theirs."""
-    parts = [SHOWN_TRIALS]
+    The one place the admission rule meets the filters (sidebar filter, counts and every page);
+    None when no patient value is entered. `tables` as in build_where."""
+    parts: list[str] = []
     params: list = []
-    for name, predicate in _LIST_PREDICATES.items():
-        values = getattr(filters, name)
-        if values:
-            parts.append(predicate)
-            params.append(list(values))
-    if filters.start_year_min is not None:
-        parts.append("year(t.start_date) >= ?")
-        params.append(filters.start_year_min)
-    if filters.start_year_max is not None:
-        parts.append("year(t.start_date) <= ?")
-        params.append(filters.start_year_max)
-    if filters.search_text.strip():
-        # contains() treats the text literally: no LIKE wildcards or escapes to worry about.
-        parts.append("contains(t.search_text, lower(?))")
-        params.append(filters.search_text.strip())
     has_requirements = tables is None or REQUIREMENTS_TABLE in tables
     if filters.patient_age_years is not None:
         age = filters.patient_age_years
@@ -92,6 +60,39 @@ def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> 
     for measure, value in filters.patient_values if has_requirements else ():
         parts.append(_ADMITS_VALUE)
         params += [measure, value, value, value, value]
+    if not parts:
+        return None
+    return " AND ".join(f"({p})" for p in parts), params
+
+
+def build_where(filters: TrialFilters, tables: frozenset[str] | None = None) -> WhereClause:
+    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters.
+
+    Each axis's predicate comes from the registry (landscape/axes.py). `tables` are the warehouse's
+    tables (None: assume all): eligibility predicates need theirs."""
+    parts = [SHOWN_TRIALS]
+    params: list = []
+    for axis in LIST_AXES:
+        values = getattr(filters, axis.name)
+        if values:
+            parts.append(axis.predicate)
+            params.append(list(values))
+    for field_name, predicate in (
+        (YEAR_AXIS.min_field, YEAR_AXIS.min_predicate),
+        (YEAR_AXIS.max_field, YEAR_AXIS.max_predicate),
+    ):
+        year = getattr(filters, field_name)
+        if year is not None:
+            parts.append(predicate)
+            params.append(year)
+    text = getattr(filters, SEARCH_AXIS.field).strip()
+    if text:
+        parts.append(SEARCH_AXIS.predicate)
+        params.append(text)
+    admission = admission_predicate(filters, tables)
+    if admission is not None:
+        parts.append(admission[0])
+        params += admission[1]
     return WhereClause(" AND ".join(f"({p})" for p in parts), params)
 
 

@@ -7,7 +7,6 @@ from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_treemap
 from landscape.colors import FAMILY_COLORS, STATUS_GROUP_COLORS, map_family_colors
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -29,7 +28,6 @@ from landscape.queries.shaping import order_phase_labels
 TOP_ENTITIES = 15
 TOP_PAIR_ENTITIES = 12
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Conditions",

@@ -7,7 +7,6 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_ranges
 from landscape.drilldown import (
-    apply_requested_drilldown,
     make_figure,
     show_chart,
     show_empty,
@@ -42,7 +41,6 @@ PATIENT_DEFAULTS = ("egfr_ml_min_1_73m2", "lvef_pct")
 # The measure shown first: the examples before whatever is merely most common.
 MEASURE_PREFERENCE = ("lvef_pct", "egfr_ml_min_1_73m2", "sledai_2k", "mrss")
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Eligibility",

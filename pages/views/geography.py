@@ -6,7 +6,6 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_site_map
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -25,7 +24,6 @@ from landscape.queries.geography import (
 
 TOP_COUNTRIES = 20
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Geography",

@@ -13,7 +13,6 @@ from landscape.colors import (
     map_target_colors,
 )
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -31,7 +30,6 @@ from landscape.queries.overview import (
 )
 from landscape.queries.shaping import order_phase_labels
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "CAR-based cell therapy in autoimmune disease",

@@ -7,7 +7,6 @@ from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_box_stats
 from landscape.colors import PHASE_COLORS, STATUS_GROUP_COLORS, STATUS_GROUP_ORDER
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -33,7 +32,6 @@ def _status_picker(frame: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
     return {s: {"status_groups": [s]} for s in STATUS_GROUP_ORDER if s in present}
 
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Phases & status",

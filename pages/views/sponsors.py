@@ -8,7 +8,6 @@ from landscape.cache import run_query
 from landscape.charts import draw_bar
 from landscape.colors import SPONSOR_CLASS_COLORS, SPONSOR_CLASS_ORDER
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -43,7 +42,6 @@ def _with_class_drill(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Sponsors",

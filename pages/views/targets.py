@@ -8,7 +8,6 @@ from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_lines, draw_matrix, draw_pipeline
 from landscape.colors import MODALITY_COLORS, map_target_colors
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -32,7 +31,6 @@ MATRIX_COLUMNS = 16
 EMERGENCE_LINES = 8
 PIPELINE_ROWS = 40
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Targets",

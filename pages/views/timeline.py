@@ -9,7 +9,6 @@ from landscape.cache import run_query
 from landscape.charts import draw_gantt
 from landscape.colors import FAMILY_COLORS, TARGET_COLORS, pick_stable_color
 from landscape.drilldown import (
-    apply_requested_drilldown,
     build_picker_options,
     make_figure,
     show_chart,
@@ -30,7 +29,6 @@ GROUP_FILTERS = {
 }
 GROUP_COLORS = {"target": TARGET_COLORS, "condition_family": FAMILY_COLORS, "condition_entity": {}}
 
-apply_requested_drilldown()
 filters = get_filters()
 show_page_header(
     "Timeline",
