@@ -18,7 +18,6 @@ from landscape import filter_state
 from landscape.axes import LIST_AXES, PATIENT_AXIS, SEARCH_AXIS, YEAR_AXIS, ListAxis
 from landscape.cache import run_query
 from landscape.filters import LIST_PARAMS, TrialFilters, parse_query_params
-from landscape.page import escape_markdown
 from landscape.queries.eligibility_options import list_patient_measures
 from landscape.queries.methods import read_latest_refresh
 from landscape.queries.options import (
@@ -27,6 +26,7 @@ from landscape.queries.options import (
     list_all_options,
     read_start_year_bounds,
 )
+from landscape.text import escape_markdown
 
 # Parameters that belong to a page, not to the filters (e.g. which trial the trial page shows).
 PAGE_PARAMS = frozenset({"nct"})

@@ -6,15 +6,15 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_treemap
 from landscape.colors import FAMILY_COLORS, STATUS_GROUP_COLORS, map_family_colors
-from landscape.drilldown import (
-    build_picker_options,
+from landscape.drilldown import build_picker_options
+from landscape.page import (
+    add_trial_links,
     make_figure,
+    open_page,
     show_chart,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.conditions import (
     count_basket_condition_pairs,
     count_basket_trials,
@@ -28,16 +28,12 @@ from landscape.queries.shaping import order_phase_labels
 TOP_ENTITIES = 15
 TOP_PAIR_ENTITIES = 12
 
-filters = get_filters()
-show_page_header(
+filters, basket = open_page(
     "Conditions",
     "Which autoimmune diseases are being treated, how far each has got, and which trials pool several "
     "diseases.",
+    count_basket_trials,
 )
-basket = run_query(count_basket_trials, filters)
-if basket["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 primary = run_query(count_trials_by_primary_condition, filters)
 entities = run_query(count_trials_by_entity, filters)

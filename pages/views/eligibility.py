@@ -6,14 +6,14 @@ import streamlit as st
 
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_ranges
-from landscape.drilldown import (
+from landscape.page import (
+    add_trial_links,
     make_figure,
+    open_page,
     show_chart,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.eligibility import (
     check_patient,
     count_age_windows,
@@ -41,16 +41,12 @@ PATIENT_DEFAULTS = ("egfr_ml_min_1_73m2", "lvef_pct")
 # The measure shown first: the examples before whatever is merely most common.
 MEASURE_PREFERENCE = ("lvef_pct", "egfr_ml_min_1_73m2", "sledai_2k", "mrss")
 
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Eligibility",
     "What it takes to get in: the limits trials set on each measure, their age windows, and which trials "
     "would admit a given patient.",
+    count_eligibility_coverage,
 )
-coverage = run_query(count_eligibility_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 st.caption(
     f"{coverage['with_requirements']:,} of {coverage['trials']:,} trials state a numeric limit we could read "
     f"(from {coverage['with_criteria_text']:,} with criteria text, plus curated records); "

@@ -5,15 +5,9 @@ import streamlit as st
 
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_site_map
-from landscape.drilldown import (
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
+from landscape.drilldown import build_picker_options
 from landscape.geo import find_country_centre
-from landscape.page import get_filters
+from landscape.page import make_figure, open_page, show_chart, show_empty
 from landscape.queries.geography import (
     count_country_antigen,
     count_trials_per_country,
@@ -24,15 +18,11 @@ from landscape.queries.geography import (
 
 TOP_COUNTRIES = 20
 
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Geography",
     "Where trials run: countries, sites and which targets each country is testing.",
+    read_location_coverage,
 )
-coverage = run_query(read_location_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 st.caption(
     f"{coverage['trials_with_country']:,} of {coverage['trials']:,} trials state a country; "
     f"their records list {coverage['sites']:,} sites, {coverage['sites_with_coordinates']:,} of them "

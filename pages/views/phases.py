@@ -6,15 +6,15 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_box_stats
 from landscape.colors import PHASE_COLORS, STATUS_GROUP_COLORS, STATUS_GROUP_ORDER
-from landscape.drilldown import (
-    build_picker_options,
+from landscape.drilldown import build_picker_options
+from landscape.page import (
+    add_trial_links,
     make_figure,
+    open_page,
     show_chart,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.phases import (
     count_completions_by_year,
     count_phase_status,
@@ -32,15 +32,11 @@ def _status_picker(frame: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
     return {s: {"status_groups": [s]} for s in STATUS_GROUP_ORDER if s in present}
 
 
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Phases & status",
     "How far trials have got, which are still recruiting, which have stalled, and when they plan to finish.",
+    count_span_coverage,
 )
-coverage = run_query(count_span_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 data_date = run_query(read_data_date)
 
 left, right = st.columns(2)

@@ -7,16 +7,14 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar
 from landscape.colors import SPONSOR_CLASS_COLORS, SPONSOR_CLASS_ORDER
-from landscape.drilldown import (
-    build_picker_options,
+from landscape.drilldown import build_picker_options
+from landscape.page import (
     make_figure,
+    open_page,
     show_chart,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import get_filters
-from landscape.queries.overview import count_trials
 from landscape.queries.shaping import order_phase_labels
 from landscape.queries.sponsors import (
     NOT_STATED,
@@ -42,15 +40,10 @@ def _with_class_drill(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-filters = get_filters()
-show_page_header(
+filters, trial_total = open_page(
     "Sponsors",
     "Who runs these trials: companies, hospitals and universities, and which products each is developing.",
 )
-trial_total = run_query(count_trials, filters)
-if trial_total == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 left, right = st.columns(2)
 for column, rank_by, title, value, axis in (

@@ -7,15 +7,8 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_lines, draw_matrix, draw_pipeline
 from landscape.colors import MODALITY_COLORS, map_target_colors
-from landscape.drilldown import (
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
-from landscape.page import get_filters
-from landscape.queries.overview import count_trials
+from landscape.drilldown import build_picker_options
+from landscape.page import make_figure, open_page, show_chart, show_empty
 from landscape.queries.sponsors import list_product_pipeline
 from landscape.queries.targets import (
     UNDISCLOSED,
@@ -31,14 +24,10 @@ MATRIX_COLUMNS = 16
 EMERGENCE_LINES = 8
 PIPELINE_ROWS = 40
 
-filters = get_filters()
-show_page_header(
+filters, _ = open_page(
     "Targets",
     "Which antigens CAR constructs aim at, in which diseases, since when, and how far each product has got.",
 )
-if run_query(count_trials, filters) == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 per_antigen = run_query(count_trials_per_antigen, filters).with_columns(
     pl.when(pl.col("antigen") == UNDISCLOSED).then(pl.lit("")).otherwise(pl.col("antigen")).alias("drill")
