@@ -145,6 +145,8 @@ def show_chart_block(
     key: str,
     name: str,
     narrows: Narrows = (),
+    clickable: bool = True,
+    picker: Mapping[str, Changes] | None = None,
     picker_from: pl.DataFrame | None = None,
     picker_labels: str | Sequence[str] | None = None,
     picker_label: str | None = None,
@@ -155,20 +157,21 @@ def show_chart_block(
     """One chart as a page shows it: the figure, its CSV, and drill-down on the axes it `narrows`.
 
     Each narrowed axis's values come from its registered chart column (or the column `narrows`
-    maps it to); the picker lists `picker_from` (default: `frame`) labelled by `picker_labels`."""
+    maps it to); the picker lists `picker_from` (default: `frame`) labelled by `picker_labels`, unless
+    a ready `picker` is given. `clickable=False`: the figure cannot carry the values (the picker can)."""
     columns = resolve_narrows(narrows)
-    if columns:
+    if columns and clickable:
         figure["custom"] = list(columns.values())
+    if picker is None and columns:
+        picker = build_narrowing(frame if picker_from is None else picker_from, columns, picker_labels)
     show_chart(
         make_figure(draw, frame, **figure),
         key=key,
         table=frame if table is None else table,
         name=name,
         filters=get_filters(),
-        drill_fields=list(columns),
-        picker=build_narrowing(frame if picker_from is None else picker_from, columns, picker_labels)
-        if columns
-        else None,
+        drill_fields=list(columns) if clickable else (),
+        picker=picker,
         picker_label=picker_label or (describe_narrowing(columns) if columns else "Narrow to…"),
         note=note,
     )

@@ -11,6 +11,7 @@ from landscape.page import (
     make_figure,
     open_page,
     show_chart,
+    show_chart_block,
     show_empty,
     show_table,
 )
@@ -64,25 +65,22 @@ else:
     left, right = st.columns(2)
     with left:
         top_measures = measures.head(TOP_MEASURES)
-        show_chart(
-            make_figure(
-                draw_bar,
-                top_measures,
-                x="label",
-                y="trial_count",
-                title="Which measures trials set limits on",
-                x_title="Measure",
-                y_title="Trials stating a limit",
-                category_order=top_measures["label"].to_list(),
-                horizontal=True,
-                subtitle=f"Top {TOP_MEASURES} of {measures.height:,} measures"
-                if measures.height > TOP_MEASURES
-                else None,
-            ),
+        show_chart_block(
+            draw_bar,
+            top_measures,
             key="eligibility_measures",
-            table=measures,
             name="trials per eligibility measure",
-            filters=filters,
+            table=measures,
+            x="label",
+            y="trial_count",
+            title="Which measures trials set limits on",
+            x_title="Measure",
+            y_title="Trials stating a limit",
+            category_order=top_measures["label"].to_list(),
+            horizontal=True,
+            subtitle=f"Top {TOP_MEASURES} of {measures.height:,} measures"
+            if measures.height > TOP_MEASURES
+            else None,
         )
     with right:
         all_measures = measures["measure"].to_list()
@@ -158,25 +156,21 @@ with left:
         .sort("_order")
         .drop("_order")
     )
-    show_chart(
-        make_figure(
-            draw_bar,
-            groups,
-            x="age_group",
-            y="trial_count",
-            title="Children and adults",
-            x_title="Admits",
-            y_title="Trials",
-            color="age_group",
-            color_map=AGE_GROUP_COLORS,
-            category_order=list(AGE_GROUP_COLORS),
-            horizontal=True,
-            subtitle="Children: under 18 years",
-        ),
+    show_chart_block(
+        draw_bar,
+        groups,
         key="eligibility_age_groups",
-        table=groups,
         name="trials by age group",
-        filters=filters,
+        x="age_group",
+        y="trial_count",
+        title="Children and adults",
+        x_title="Admits",
+        y_title="Trials",
+        color="age_group",
+        color_map=AGE_GROUP_COLORS,
+        category_order=list(AGE_GROUP_COLORS),
+        horizontal=True,
+        subtitle="Children: under 18 years",
     )
 with right:
     stated = windows.filter(pl.col("age_group") != "not stated")
@@ -184,27 +178,24 @@ with right:
         show_empty("None of these trials states an age limit.")
     else:
         top_windows = stated.head(TOP_WINDOWS).sort("min_age", "max_age", nulls_last=True)
-        show_chart(
-            make_figure(
-                draw_ranges,
-                top_windows,
-                label="window",
-                low="min_age",
-                high="max_age",
-                color="age_group",
-                title="Age windows",
-                x_title="Age (years)",
-                open_high=90.0,
-                color_map=AGE_GROUP_COLORS,
-                color_order=list(AGE_GROUP_COLORS),
-                count="trial_count",
-                subtitle=f"The {top_windows.height:,} most common of {stated.height:,} windows; "
-                "no upper limit runs to the right edge",
-            ),
+        show_chart_block(
+            draw_ranges,
+            top_windows,
             key="eligibility_age_windows",
-            table=windows,
             name="age windows",
-            filters=filters,
+            table=windows,
+            label="window",
+            low="min_age",
+            high="max_age",
+            color="age_group",
+            title="Age windows",
+            x_title="Age (years)",
+            open_high=90.0,
+            color_map=AGE_GROUP_COLORS,
+            color_order=list(AGE_GROUP_COLORS),
+            count="trial_count",
+            subtitle=f"The {top_windows.height:,} most common of {stated.height:,} windows; "
+            "no upper limit runs to the right edge",
         )
 
 st.subheader("Criteria side by side")
