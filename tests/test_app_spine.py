@@ -30,7 +30,14 @@ PAGES = sorted(
     (str(p.relative_to(ROOT)) for p in (ROOT / "pages" / "views").glob("*.py")),
     key=lambda path: (not path.endswith("overview.py"), path),
 )
-GARBAGE = {"colour": "red", "start_from": "twenty", "age": "-4", "admit.nope": "x", "target": "NOT-A-TARGET"}
+GARBAGE = {
+    "colour": "red",
+    "start_from": "twenty",
+    "start_to": "²",
+    "age": "-4",
+    "admit.nope": "x",
+    "target": "NOT-A-TARGET",
+}
 
 
 @pytest.fixture
