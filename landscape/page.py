@@ -39,6 +39,13 @@ __all__ = ["escape_markdown"]  # re-exported: pages quote registry text through 
 
 # Relative to the app's own address, so links keep working under a base path or a proxy.
 TRIAL_PAGE = "trial"
+# The axes of every "trials started per year" bar chart (frames with start_year, trial_count).
+STARTS_PER_YEAR: dict[str, str] = {
+    "x": "start_year",
+    "y": "trial_count",
+    "x_title": "Start year",
+    "y_title": "Trials started",
+}
 NO_MATCH = "No trials match these filters. Loosen a filter in the sidebar or press Reset filters."
 
 

@@ -12,7 +12,7 @@ from landscape.colors import (
     map_family_colors,
     map_target_colors,
 )
-from landscape.page import add_trial_links, open_page, show_chart_block, show_empty
+from landscape.page import STARTS_PER_YEAR, add_trial_links, open_page, show_chart_block, show_empty
 from landscape.queries.overview import (
     count_trial_starts_by_year_and_target,
     count_trials_by_condition,
@@ -86,11 +86,8 @@ with left:
             picker_from=totals.join(starts.unique("target").select("target", "target_values"), on="target"),
             picker_labels="target",
             picker_label="Narrow to target…",
-            x="start_year",
-            y="trial_count",
             title="Trial starts per year, by target",
-            x_title="Start year",
-            y_title="Trials started",
+            **STARTS_PER_YEAR,
             color="target",
             color_map=map_target_colors(order),
             color_order=order,

@@ -7,6 +7,7 @@ from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_box_stats
 from landscape.colors import PHASE_COLORS, STATUS_GROUP_COLORS, STATUS_GROUP_ORDER
 from landscape.page import (
+    STARTS_PER_YEAR,
     add_trial_links,
     open_page,
     show_chart_block,
@@ -74,11 +75,8 @@ with right:
             name="status by start year",
             narrows=["status_groups"],
             picker=_status_picker(by_year),
-            x="start_year",
-            y="trial_count",
             title="Status by start year",
-            x_title="Start year",
-            y_title="Trials started",
+            **STARTS_PER_YEAR,
             color="status_group",
             color_map=STATUS_GROUP_COLORS,
             color_order=STATUS_GROUP_ORDER,

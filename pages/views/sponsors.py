@@ -9,6 +9,7 @@ from landscape.charts import draw_bar
 from landscape.colors import SPONSOR_CLASS_COLORS, SPONSOR_CLASS_ORDER
 from landscape.drilldown import build_picker_options
 from landscape.page import (
+    STARTS_PER_YEAR,
     open_page,
     show_chart_block,
     show_empty,
@@ -90,11 +91,8 @@ else:
         picker_from=by_year.unique("sponsor_class").sort("sponsor_class"),
         picker_labels="sponsor_class",
         narrows={"sponsor_classes": "class_drill"},
-        x="start_year",
-        y="trial_count",
         title="Sponsor class over time",
-        x_title="Start year",
-        y_title="Trials started",
+        **STARTS_PER_YEAR,
         color="sponsor_class",
         color_map=CLASS_COLORS,
         color_order=CLASS_ORDER,
