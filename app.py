@@ -3,7 +3,6 @@
 import streamlit as st
 
 from landscape.db import WarehouseMissingError, open_warehouse
-from landscape.page import CURRENT_FILTERS
 from landscape.sidebar import render_filter_sidebar, show_filter_notices
 
 st.set_page_config(page_title="CAR therapy in autoimmune disease", layout="wide")
@@ -67,6 +66,6 @@ try:
 except WarehouseMissingError as exc:
     st.error(str(exc))
     st.stop()
-st.session_state[CURRENT_FILTERS] = render_filter_sidebar()
+render_filter_sidebar()
 show_filter_notices()
 navigation.run()

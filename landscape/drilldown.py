@@ -1,66 +1,50 @@
-"""Charts that narrow the filters: click a bar, cell or point, or pick it from a list beside the chart."""
+"""Chart drill-down: a click on a bar, cell or point, or a pick from the list beside a chart, narrows
+the filters to it (in the same callback path as the sidebar's widgets, so no extra run).
+
+Which column of a chart's frame holds an axis's values comes from the axis registry
+(`ListAxis.chart_column`), so a page names the axes a chart narrows and nothing else.
+"""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from landscape.chart_export import (
-    make_chart_config,
-    name_chart_file,
-    offer_csv_download,
-    read_image_format,
-    select_image_format,
-)
-from landscape.filters import LIST_PARAMS, TrialFilters
+from landscape.axes import LIST_AXES_BY_NAME
+from landscape.filters import LIST_PARAMS
 from landscape.sidebar import narrow_filters
 
 # Several values for one filter travel in one customdata string, joined with this.
 VALUE_SEPARATOR = "|"
-_REQUEST = "_drilldown_request"
 # Bumped on every drill-down so charts start without the old selection highlighted.
 _GENERATION = "_drilldown_generation"
 
 # Filter changes a picker option stands for: filter name -> values.
 Changes = dict[str, list[str]]
+# The axes a chart narrows: names (each read from its registered chart column), or name -> column.
+Narrows = Sequence[str] | Mapping[str, str]
 
 
-@st.cache_resource(max_entries=500, show_spinner=False)
-def _build_figure(module: str, name: str, frame: pl.DataFrame, kwargs: tuple) -> go.Figure:
-    draw = getattr(importlib.import_module(module), name)
-    return draw(frame, **dict(kwargs))
+def resolve_narrows(narrows: Narrows) -> dict[str, str]:
+    """axis name -> the frame column holding its values (the registry's unless the chart says other)."""
+    if isinstance(narrows, Mapping):
+        return dict(narrows)
+    return {name: LIST_AXES_BY_NAME[name].chart_column for name in narrows}
 
 
-def make_figure(draw: Callable[..., go.Figure], frame: pl.DataFrame, **kwargs: Any) -> go.Figure:
-    """draw(frame, **kwargs), reused while the frame and arguments are unchanged.
-
-    Building a Plotly figure costs tens of milliseconds of validation, more than the cached query
-    behind it; the figure is never modified after it is built, so one instance serves every session.
-    """
-    return _build_figure(draw.__module__, draw.__name__, frame, tuple(sorted(kwargs.items())))
-
-
-def apply_requested_drilldown() -> None:
-    """Narrow the filters to what a chart click or picker asked for in the previous interaction.
-
-    Call first thing on a page: widget callbacks run before the page, but filters can only change
-    through the sidebar's own narrow_filters, which reruns the app.
-    """
-    request: Changes | None = st.session_state.pop(_REQUEST, None)
-    if request:
-        st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
-        narrow_filters(**request)
+def chart_generation() -> int:
+    """Part of every drill-down chart's key: a new chart (no old selection) after each drill-down."""
+    return st.session_state.get(_GENERATION, 0)
 
 
 def _request(changes: Changes) -> None:
+    """Narrow the filters now (this runs as a widget callback, before the next run's script)."""
     cleaned = {name: values for name, values in changes.items() if name in LIST_PARAMS and values}
     if cleaned:
-        st.session_state[_REQUEST] = cleaned
+        st.session_state[_GENERATION] = chart_generation() + 1
+        narrow_filters(cleaned)
 
 
 def split_values(text: object) -> list[str]:
@@ -82,7 +66,8 @@ def read_selection_changes(points: Sequence[Mapping], fields: Sequence[str]) -> 
     return {name: values for name, values in changes.items() if values}
 
 
-def _on_chart_select(chart_key: str, fields: tuple[str, ...]) -> None:
+def on_chart_select(chart_key: str, fields: tuple[str, ...]) -> None:
+    """Callback of a drill-down chart: narrow to the points the reader clicked or boxed."""
     state = st.session_state.get(chart_key) or {}
     points = (state.get("selection") or {}).get("points") or []
     _request(read_selection_changes(points, fields))
@@ -112,74 +97,29 @@ def build_picker_options(
     return options
 
 
-def show_empty(message: str) -> None:
-    """What a chart says when the filters leave it nothing to draw."""
-    st.info(message, icon=":material/filter_alt_off:")
+def build_narrowing(
+    frame: pl.DataFrame, narrows: Narrows, labels: str | Sequence[str] | None = None
+) -> dict[str, Changes]:
+    """Picker entries for a chart that narrows `narrows`: one per row, labelled by the `labels`
+    column(s) (default: the narrowed columns) joined with ' · '."""
+    columns = resolve_narrows(narrows)
+    names = [labels] if isinstance(labels, str) else list(labels or columns.values())
+    if len(names) == 1:
+        return build_picker_options(frame, names[0], columns)
+    joined = pl.concat_str([pl.col(n).cast(pl.String) for n in names], separator=" · ").alias("_pick_label")
+    return build_picker_options(frame.with_columns(joined), "_pick_label", columns)
 
 
-def show_chart(
-    fig: go.Figure,
-    *,
-    key: str,
-    table: pl.DataFrame,
-    name: str,
-    filters: TrialFilters,
-    drill_fields: Sequence[str] = (),
-    picker: Mapping[str, Changes] | None = None,
-    picker_label: str = "Narrow to…",
-    note: str | None = None,
-    selectable: bool = False,
-) -> list[list[str]]:
-    """Draw a chart with its CSV download and, when it can drill down, a 'narrow to' picker.
-
-    drill_fields name the filters that each point's customdata values set (in order), so clicking
-    a bar, cell or point narrows the filters to it. Without drill_fields, `selectable` charts return
-    the customdata of the points the reader selected (for drill-downs that are not filters).
-    """
-    generation = st.session_state.get(_GENERATION, 0)
-    chart_key = f"{key}_chart_{generation}"
-    stem = name_chart_file(name, filters)
-    config = make_chart_config(stem, read_image_format())
-    selected: list[list[str]] = []
-    if drill_fields:
-        st.plotly_chart(
-            fig,
-            key=chart_key,
-            on_select=lambda: _on_chart_select(chart_key, tuple(drill_fields)),
-            selection_mode="points",
-            config=config,
-            width="stretch",
-        )
-    elif selectable:
-        event = st.plotly_chart(
-            fig, key=chart_key, on_select="rerun", selection_mode="points", config=config, width="stretch"
-        )
-        for point in event.selection.points if event else []:
-            data = point.get("customdata")
-            if data is not None:
-                selected.append([str(v) for v in (data if isinstance(data, list | tuple) else [data])])
-    else:
-        st.plotly_chart(fig, key=chart_key, config=config, width="stretch")
-    _offer_table_actions(table, stem, key, picker, picker_label, clickable=bool(drill_fields))
-    if note:
-        st.caption(note)
-    return selected
-
-
-def show_page_header(title: str, intro: str) -> None:
-    """Page title and one-line purpose, with the chart image format switch at the right."""
-    left, right = st.columns([5, 1], vertical_alignment="bottom")
-    with left:
-        st.title(title)
-        st.caption(intro)
-    with right:
-        select_image_format()
+def describe_narrowing(narrows: Narrows) -> str:
+    """'Narrow to phase · status…' for the axes a chart narrows."""
+    labels = (LIST_AXES_BY_NAME[name].label.lower() for name in resolve_narrows(narrows))
+    return "Narrow to " + " · ".join(labels) + "…"
 
 
 def offer_narrowing(
     options: Mapping[str, Changes], *, key: str, label: str = "Narrow to…", hint: str = ""
 ) -> None:
-    """A 'narrow to' list: choosing an entry sets the filters it stands for (on the next run)."""
+    """A 'narrow to' list: choosing an entry sets the filters it stands for."""
     picker_key = f"{key}_narrow"
     st.selectbox(
         label,
@@ -191,45 +131,3 @@ def offer_narrowing(
         placeholder=label + hint,
         label_visibility="collapsed",
     )
-
-
-def _offer_table_actions(
-    table: pl.DataFrame,
-    stem: str,
-    key: str,
-    picker: Mapping[str, Changes] | None,
-    picker_label: str,
-    clickable: bool,
-) -> None:
-    left, right = st.columns([1, 3], vertical_alignment="center")
-    with left:
-        offer_csv_download(table, stem, key=f"{key}_csv")
-    if picker:
-        with right:
-            hint = " (or click the chart)" if clickable else ""
-            offer_narrowing(picker, key=key, label=picker_label, hint=hint)
-
-
-def show_table(
-    table: pl.DataFrame,
-    *,
-    key: str,
-    name: str,
-    filters: TrialFilters,
-    shown: pl.DataFrame | None = None,
-    column_config: Mapping[str, Any] | None = None,
-    picker: Mapping[str, Changes] | None = None,
-    picker_label: str = "Narrow to…",
-    height: int | str = "auto",
-) -> None:
-    """A table with its CSV download and an optional 'narrow to' list; `shown` is what is displayed
-    (default: the table itself, which is what the CSV holds)."""
-    st.dataframe(
-        table if shown is None else shown,
-        hide_index=True,
-        width="stretch",
-        height=height,
-        column_config=dict(column_config or {}),
-        key=f"{key}_table",
-    )
-    _offer_table_actions(table, name_chart_file(name, filters), key, picker, picker_label, clickable=False)

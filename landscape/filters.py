@@ -1,59 +1,39 @@
-"""The filter model every page shares, and its round trip through URL query parameters."""
+"""The filter model every page shares, and its round trip through URL query parameters.
+
+Its fields come from the axis registry (`landscape/axes.py`): one tuple field per list axis, then the
+start years, the search text and the patient's values.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, make_dataclass, replace
+
+from landscape.axes import LIST_AXES, PATIENT_AXIS, SEARCH_AXIS, YEAR_AXIS
 
 # List filters: dataclass field -> URL parameter. Values are matched exactly against warehouse labels.
-LIST_PARAMS: dict[str, str] = {
-    "targets": "target",
-    "constructs": "construct",
-    "modalities": "modality",
-    "condition_families": "family",
-    "condition_entities": "entity",
-    "sponsors": "sponsor",
-    "sponsor_classes": "sponsor_class",
-    "phases": "phase",
-    "status_groups": "status",
-    "countries": "country",
-    "products": "product",
+LIST_PARAMS: dict[str, str] = {axis.name: axis.url_key for axis in LIST_AXES}
+SCALAR_PARAMS = {
+    YEAR_AXIS.min_field: YEAR_AXIS.min_url_key,
+    YEAR_AXIS.max_field: YEAR_AXIS.max_url_key,
+    SEARCH_AXIS.field: SEARCH_AXIS.url_key,
 }
-SCALAR_PARAMS = {"start_year_min": "start_from", "start_year_max": "start_to", "search_text": "q"}
-AGE_PARAM = "age"
+AGE_PARAM = PATIENT_AXIS.age_url_key
 # "admits a patient with measure = value": one URL parameter per measure, e.g. admit.egfr_ml_min_1_73m2=40
-ADMIT_PREFIX = "admit."
+ADMIT_PREFIX = PATIENT_AXIS.measure_url_prefix
 
 _MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
+# ASCII only: str.isdigit() and float() also accept other scripts' digits ("²", "٣"), which int() rejects.
+_ASCII_YEAR = re.compile(r"^[0-9]{1,4}$")
+_ASCII_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _MAX_VALUES = 200
-_MAX_TEXT = 200
-_YEAR_RANGE = (1990, 2100)
+_MAX_TEXT = SEARCH_AXIS.max_length
+_YEAR_RANGE = YEAR_AXIS.valid_years
 
 
-@dataclass(frozen=True)
-class TrialFilters:
+class _FilterMethods:
     """What the reader asked for; empty means 'no restriction' on that axis."""
-
-    targets: tuple[str, ...] = ()
-    # Exact target labels ("CD19/BCMA"): a construct, where `targets` matches any of its antigens.
-    constructs: tuple[str, ...] = ()
-    modalities: tuple[str, ...] = ()
-    condition_families: tuple[str, ...] = ()
-    condition_entities: tuple[str, ...] = ()
-    sponsors: tuple[str, ...] = ()
-    sponsor_classes: tuple[str, ...] = ()
-    phases: tuple[str, ...] = ()
-    status_groups: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-    start_year_min: int | None = None
-    start_year_max: int | None = None
-    search_text: str = ""
-    patient_age_years: float | None = None
-    # measure -> the patient's value; a trial admits the patient unless one of its stated
-    # requirements on that measure excludes the value.
-    patient_values: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
     def is_empty(self) -> bool:
         """True when no filter is set."""
@@ -61,9 +41,9 @@ class TrialFilters:
 
     def without(self, name: str) -> TrialFilters:
         """The same filters with one axis cleared (for 'counts under the other filters')."""
-        default = next(f for f in fields(self) if f.name == name)
+        default = next(f for f in fields(self) if f.name == name)  # type: ignore[arg-type]
         value = default.default_factory() if callable(default.default_factory) else default.default  # type: ignore[misc]
-        return replace(self, **{name: value})
+        return replace(self, **{name: value})  # type: ignore[type-var]
 
     def describe(self) -> str:
         """A short human description, for export file headers and notices."""
@@ -81,11 +61,31 @@ class TrialFilters:
             value = getattr(self, attr)
             if value not in (None, ""):
                 params[key] = [str(value)]
-        if self.patient_age_years is not None:
-            params[AGE_PARAM] = [_format_number(self.patient_age_years)]
-        for measure, value in self.patient_values:
+        age = getattr(self, PATIENT_AXIS.age_field)
+        if age is not None:
+            params[AGE_PARAM] = [_format_number(age)]
+        for measure, value in getattr(self, PATIENT_AXIS.values_field):
             params[ADMIT_PREFIX + measure] = [_format_number(value)]
         return params
+
+
+# A frozen dataclass built from the registry, so a new list axis is a new field with no edit here.
+TrialFilters = make_dataclass(
+    "TrialFilters",
+    [(axis.name, tuple[str, ...], field(default=())) for axis in LIST_AXES]
+    + [
+        (YEAR_AXIS.min_field, int | None, field(default=None)),
+        (YEAR_AXIS.max_field, int | None, field(default=None)),
+        (SEARCH_AXIS.field, str, field(default="")),
+        (PATIENT_AXIS.age_field, float | None, field(default=None)),
+        # measure -> the patient's value, sorted by measure; the admission rule decides what it keeps.
+        (PATIENT_AXIS.values_field, tuple[tuple[str, float], ...], field(default=())),
+    ],
+    bases=(_FilterMethods,),
+    frozen=True,
+)
+TrialFilters.__doc__ = _FilterMethods.__doc__
+TrialFilters.__module__ = __name__  # pickling and reprs name this module
 
 
 def _format_number(value: float) -> str:
@@ -93,11 +93,12 @@ def _format_number(value: float) -> str:
 
 
 def _parse_number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
+    """A plain ASCII decimal number, or None ('1e3', 'inf', '²' and '٣' are not accepted)."""
+    text = text.strip()
+    if not _ASCII_NUMBER.match(text):
         return None
-    return value if value == value and abs(value) < 1e9 else None  # rejects NaN and absurd values
+    value = float(text)
+    return value if abs(value) < 1e9 else None  # rejects absurd values
 
 
 def parse_query_params(
@@ -125,11 +126,11 @@ def parse_query_params(
         elif key in scalar_keys:
             text = items[-1].strip() if items else ""
             attr = scalar_keys[key]
-            if attr == "search_text":
+            if attr == SEARCH_AXIS.field:
                 if len(text) > _MAX_TEXT:
                     notices.append(f"shortened '{key}' to its first {_MAX_TEXT} characters")
                 values[attr] = text[:_MAX_TEXT]
-            elif text.isdigit() and _YEAR_RANGE[0] <= int(text) <= _YEAR_RANGE[1]:
+            elif _ASCII_YEAR.match(text) and _YEAR_RANGE[0] <= int(text) <= _YEAR_RANGE[1]:
                 values[attr] = int(text)
             else:
                 notices.append(
@@ -137,8 +138,8 @@ def parse_query_params(
                 )
         elif key == AGE_PARAM:
             number = _parse_number(items[-1]) if items else None
-            if number is not None and 0 <= number <= 120:
-                values["patient_age_years"] = number
+            if number is not None and PATIENT_AXIS.age_range[0] <= number <= PATIENT_AXIS.age_range[1]:
+                values[PATIENT_AXIS.age_field] = number
             else:
                 notices.append(f"ignored 'age={(items or [''])[-1][:40]}': expected an age in years (0-120)")
         elif key.startswith(ADMIT_PREFIX):
@@ -158,5 +159,6 @@ def parse_query_params(
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
         values["start_year_min"], values["start_year_max"] = hi, lo
         notices.append("start year range was reversed; swapped it")
-    filters = TrialFilters(**values, patient_values=tuple(sorted(patient_values.items())))  # type: ignore[arg-type]
+    values[PATIENT_AXIS.values_field] = tuple(sorted(patient_values.items()))
+    filters = TrialFilters(**values)
     return filters, notices

@@ -1,19 +1,23 @@
-"""The shared filter sidebar: widgets with option counts, kept in session state and in the URL.
+"""The shared filter sidebar: one widget per registered axis, with option counts.
 
-Session state is the source of truth once a session has started: Streamlit clears the address
-bar's parameters when the page changes, so every run writes the filters back into it.
+The filters live in one TrialFilters in session state (`landscape/filter_state.py`). Widgets are
+redrawn from it on every run and change it only through their callbacks; the address mirrors it once
+per run (Streamlit clears the address's parameters when the page changes, so every run writes them).
+A session's first run reads the filters from the address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from landscape import filter_state
+from landscape.axes import LIST_AXES, PATIENT_AXIS, SEARCH_AXIS, YEAR_AXIS, ListAxis
 from landscape.cache import run_query
 from landscape.filters import LIST_PARAMS, TrialFilters, parse_query_params
-from landscape.page import escape_markdown
 from landscape.queries.eligibility_options import list_patient_measures
 from landscape.queries.methods import read_latest_refresh
 from landscape.queries.options import (
@@ -22,77 +26,36 @@ from landscape.queries.options import (
     list_all_options,
     read_start_year_bounds,
 )
+from landscape.text import escape_markdown
 
 # Parameters that belong to a page, not to the filters (e.g. which trial the trial page shows).
 PAGE_PARAMS = frozenset({"nct"})
 
-LIST_LABELS: dict[str, str] = {
-    "targets": "Target antigen",
-    "constructs": "Target construct",
-    "modalities": "Modality",
-    "condition_families": "Condition family",
-    "condition_entities": "Condition",
-    "phases": "Phase",
-    "status_groups": "Status",
-    "sponsor_classes": "Sponsor class",
-    "sponsors": "Sponsor",
-    "countries": "Country",
-    "products": "Product",
-}
-# Drawn inside a "More filters" expander (open whenever one of them is set), to keep the sidebar short.
-MORE_FILTERS = ("sponsor_classes", "sponsors", "countries", "products")
 _KEY = "flt_"
-_STARTED = "_filters_started"
 _NOTICES = "_filter_notices"
 _SEEDED = "_filters_seeded"
-_MEASURES_KEY = _KEY + "measures"
-_PENDING = "_pending_filter_changes"
-# A copy of every filter widget's value, outside the widgets' own state: st.switch_page reruns
-# without the browser's widget values, and Streamlit then drops every widget's state.
-_SHADOW = "_filters_shadow"
+# Measures the reader chose to enter a value for; one with no value yet is not a filter.
+_SHOWN_MEASURES = "_patient_measures_shown"
+_YEARS = "start_years"
+_MEASURES = "measures"
 
 
-def _widget_key(name: str) -> str:
+def widget_key(name: str) -> str:
+    """The session-state key of a filter's widget: a list axis name, `start_years`, `search_text`,
+    `patient_age_years`, `measures` or `admit.<measure>` (for tests that drive the widgets)."""
     return _KEY + name
 
 
 def _admit_key(measure: str) -> str:
-    return f"{_KEY}admit_{measure}"
+    return widget_key(PATIENT_AXIS.measure_url_prefix + measure)
 
 
 def _read_url_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params if k not in PAGE_PARAMS}
 
 
-def _seed_from_url() -> None:
-    """On a session's first run, put the URL's filters into the widgets' state."""
-    measures = frozenset(run_query(list_patient_measures)["measure"].to_list())
-    filters, notices = parse_query_params(_read_url_params(), known_measures=measures)
-    for name in LIST_PARAMS:
-        values = getattr(filters, name)
-        if not values:
-            continue
-        options = set(run_query(list_all_options, name))
-        kept = [v for v in values if v in options]
-        notices += [
-            f"ignored {LIST_PARAMS[name]}='{v[:60]}': no trial in the data has it"
-            for v in values
-            if v not in options
-        ]
-        st.session_state[_widget_key(name)] = kept
-    bounds = run_query(read_start_year_bounds)
-    if bounds and (filters.start_year_min is not None or filters.start_year_max is not None):
-        lo = filters.start_year_min if filters.start_year_min is not None else bounds[0]
-        hi = filters.start_year_max if filters.start_year_max is not None else bounds[1]
-        st.session_state[_widget_key("start_years")] = _clamp_years((lo, hi), bounds)
-    st.session_state[_widget_key("search_text")] = filters.search_text
-    st.session_state[_widget_key("patient_age_years")] = filters.patient_age_years
-    st.session_state[_MEASURES_KEY] = [m for m, _ in filters.patient_values]
-    for measure, value in filters.patient_values:
-        st.session_state[_admit_key(measure)] = value
-    st.session_state[_NOTICES] = notices
-    st.session_state[_STARTED] = True
-    st.session_state[_SEEDED] = read_filters_from_state()
+def _known_options(names: Iterable[str]) -> dict[str, list[str]]:
+    return {name: run_query(list_all_options, name) for name in names}
 
 
 def _clamp_years(years: tuple[int, int], bounds: tuple[int, int]) -> tuple[int, int]:
@@ -100,49 +63,128 @@ def _clamp_years(years: tuple[int, int], bounds: tuple[int, int]) -> tuple[int, 
     return (lo, hi) if lo <= hi else (hi, lo)
 
 
-def read_filters_from_state() -> TrialFilters:
-    """The filters the widgets currently hold (before or after they are drawn)."""
-    state = st.session_state
-    values: dict[str, object] = {name: tuple(state.get(_widget_key(name)) or ()) for name in LIST_PARAMS}
+def _fit_years(filters: TrialFilters) -> TrialFilters:
+    """Years inside the data's bounds; an end at a bound is no restriction (as the slider shows it)."""
+    lo, hi = getattr(filters, YEAR_AXIS.min_field), getattr(filters, YEAR_AXIS.max_field)
     bounds = run_query(read_start_year_bounds)
-    years = state.get(_widget_key("start_years"))
-    if bounds and years:
-        # An end left at the data's bound is no restriction (and keeps trials without a start out
-        # of the question only when the reader moved a handle).
-        lo, hi = _clamp_years(tuple(years), bounds)
-        values["start_year_min"] = lo if lo != bounds[0] else None
-        values["start_year_max"] = hi if hi != bounds[1] else None
-    values["search_text"] = (state.get(_widget_key("search_text")) or "").strip()
-    age = state.get(_widget_key("patient_age_years"))
-    values["patient_age_years"] = None if age is None else float(age)
-    patient = []
-    for measure in state.get(_MEASURES_KEY) or []:
-        value = state.get(_admit_key(measure))
-        if value is not None:
-            patient.append((measure, float(value)))
-    values["patient_values"] = tuple(sorted(patient))
-    return TrialFilters(**values)  # type: ignore[arg-type]
+    if not bounds or (lo is None and hi is None):
+        return filters
+    lo, hi = _clamp_years((bounds[0] if lo is None else lo, bounds[1] if hi is None else hi), bounds)
+    return replace(
+        filters,
+        **{
+            YEAR_AXIS.min_field: lo if lo != bounds[0] else None,
+            YEAR_AXIS.max_field: hi if hi != bounds[1] else None,
+        },
+    )
+
+
+def _seed_from_url() -> None:
+    """On a session's first run, the filters come from the address (values the data lacks dropped)."""
+    measures = frozenset(run_query(list_patient_measures)["measure"].to_list())
+    filters, notices = parse_query_params(_read_url_params(), known_measures=measures)
+    known = _known_options(axis.name for axis in LIST_AXES if getattr(filters, axis.name))
+    kept: dict[str, tuple[str, ...]] = {}
+    for name, options in known.items():
+        allowed = set(options)
+        values = getattr(filters, name)
+        kept[name] = tuple(v for v in values if v in allowed)
+        notices += [
+            f"ignored {LIST_PARAMS[name]}='{v[:60]}': no trial in the data has it"
+            for v in values
+            if v not in allowed
+        ]
+    filters = _fit_years(replace(filters, **kept))
+    filter_state.write_filters(filters)
+    st.session_state[_SHOWN_MEASURES] = [m for m, _ in getattr(filters, PATIENT_AXIS.values_field)]
+    st.session_state[_NOTICES] = notices
+    st.session_state[_SEEDED] = filters
+
+
+def _update(**changes: object) -> None:
+    filter_state.write_filters(replace(filter_state.read_filters(), **changes))
+
+
+# Widget callbacks: each copies its widget's new value into the filters.
+def _on_list_change(name: str) -> None:
+    _update(**{name: tuple(st.session_state.get(widget_key(name)) or ())})
+
+
+def _on_search_change() -> None:
+    text = (st.session_state.get(widget_key(SEARCH_AXIS.field)) or "").strip()
+    _update(**{SEARCH_AXIS.field: text[: SEARCH_AXIS.max_length]})
+
+
+def _on_years_change() -> None:
+    lo, hi = st.session_state.get(widget_key(_YEARS))
+    filters = replace(filter_state.read_filters(), **{YEAR_AXIS.min_field: lo, YEAR_AXIS.max_field: hi})
+    filter_state.write_filters(_fit_years(filters))
+
+
+def _on_age_change() -> None:
+    age = st.session_state.get(widget_key(PATIENT_AXIS.age_field))
+    _update(**{PATIENT_AXIS.age_field: None if age is None else float(age)})
+
+
+def _patient_values() -> dict[str, float]:
+    return dict(getattr(filter_state.read_filters(), PATIENT_AXIS.values_field))
+
+
+def _set_patient_values(values: Mapping[str, float]) -> None:
+    _update(**{PATIENT_AXIS.values_field: tuple(sorted(values.items()))})
+
+
+def _on_measures_change() -> None:
+    chosen = list(st.session_state.get(widget_key(_MEASURES)) or [])
+    st.session_state[_SHOWN_MEASURES] = chosen
+    _set_patient_values({m: v for m, v in _patient_values().items() if m in chosen})
+
+
+def _on_measure_value_change(measure: str) -> None:
+    value = st.session_state.get(_admit_key(measure))
+    values = _patient_values()
+    if value is None:
+        values.pop(measure, None)
+    else:
+        values[measure] = float(value)
+    _set_patient_values(values)
 
 
 def _reset() -> None:
-    for key in list(st.session_state):
-        if str(key).startswith(_KEY):
-            del st.session_state[key]
-    st.session_state[_SHADOW] = {}
+    filter_state.write_filters(TrialFilters())
+    st.session_state[_SHOWN_MEASURES] = []
     st.session_state[_NOTICES] = []
 
 
-def _save_shadow() -> None:
-    st.session_state[_SHADOW] = {
-        key: value for key, value in st.session_state.items() if str(key).startswith(_KEY)
-    }
+def narrow_filters(changes: Mapping[str, Iterable[str]]) -> None:
+    """Set list filters (e.g. {"targets": ["CD19"]}) from a chart click or pick; call from a callback.
+
+    Values the data lacks are dropped (a multiselect cannot show them); other axes stay as they are."""
+    filter_state.narrow(changes, _known_options(changes))
 
 
-def _restore_shadow() -> None:
-    """Put back filter values that Streamlit dropped (page switch by code); drawn widgets pick them up."""
-    for key, value in (st.session_state.get(_SHADOW) or {}).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+def _shown_measures(filters: TrialFilters) -> list[str]:
+    shown = list(st.session_state.get(_SHOWN_MEASURES) or [])
+    return shown + [m for m, _ in getattr(filters, PATIENT_AXIS.values_field) if m not in shown]
+
+
+def _push_widget_values(filters: TrialFilters, bounds: tuple[int, int] | None) -> None:
+    """Set every filter widget's value from the filters, before any is drawn in this run."""
+    state = st.session_state
+    for axis in LIST_AXES:
+        state[widget_key(axis.name)] = list(getattr(filters, axis.name))
+    state[widget_key(SEARCH_AXIS.field)] = getattr(filters, SEARCH_AXIS.field)
+    if bounds:
+        lo, hi = getattr(filters, YEAR_AXIS.min_field), getattr(filters, YEAR_AXIS.max_field)
+        state[widget_key(_YEARS)] = _clamp_years(
+            (bounds[0] if lo is None else lo, bounds[1] if hi is None else hi), bounds
+        )
+    state[widget_key(PATIENT_AXIS.age_field)] = getattr(filters, PATIENT_AXIS.age_field)
+    shown = _shown_measures(filters)
+    state[widget_key(_MEASURES)] = shown
+    values = dict(getattr(filters, PATIENT_AXIS.values_field))
+    for measure in shown:
+        state[_admit_key(measure)] = values.get(measure)
 
 
 def _write_url(filters: TrialFilters) -> None:
@@ -157,48 +199,26 @@ def _write_url(filters: TrialFilters) -> None:
         st.query_params[key] = values if len(values) > 1 else values[0]
 
 
-def _default_unless_set(key: str, default: object) -> dict[str, object]:
-    """A widget's `value=` only when session state holds none (both at once makes Streamlit warn)."""
-    return {} if key in st.session_state else {"value": default}
-
-
 def _format_with_count(counts: dict[str, int]) -> Callable[[str], str]:
     return lambda value: f"{value} ({counts.get(value, 0)})"
 
 
-def narrow_filters(**changes: list[str] | tuple[str, ...]) -> None:
-    """Drill down from a chart: set list filters (e.g. targets=["CD19"]) and rerun the page.
-
-    Widgets cannot change once drawn in a run, so the change waits in session state and is applied
-    before the sidebar is drawn again.
-    """
-    unknown = set(changes) - set(LIST_PARAMS)
-    if unknown:
-        raise ValueError(f"not list filters: {sorted(unknown)}")
-    st.session_state[_PENDING] = {name: list(values) for name, values in changes.items()}
-    st.rerun()
-
-
-def _apply_pending_changes() -> None:
-    for name, values in (st.session_state.pop(_PENDING, None) or {}).items():
-        options = set(run_query(list_all_options, name))
-        st.session_state[_widget_key(name)] = [v for v in values if v in options]
-
-
 def _draw_patient_filters(current: TrialFilters) -> None:
+    age_field, values_field = PATIENT_AXIS.age_field, PATIENT_AXIS.values_field
     with st.sidebar.expander(
-        "Would admit a patient with…",
-        expanded=bool(current.patient_values or current.patient_age_years is not None),
+        PATIENT_AXIS.label,
+        expanded=bool(getattr(current, values_field) or getattr(current, age_field) is not None),
     ):
         st.number_input(
             "Age (years)",
-            min_value=0.0,
-            max_value=120.0,
+            min_value=PATIENT_AXIS.age_range[0],
+            max_value=PATIENT_AXIS.age_range[1],
             step=1.0,
             format="%.1f",
-            key=_widget_key("patient_age_years"),
+            key=widget_key(age_field),
+            on_change=_on_age_change,
             placeholder="any age",
-            **_default_unless_set(_widget_key("patient_age_years"), None),
+            value=None,
         )
         measures = run_query(list_patient_measures)
         labels = dict(zip(measures["measure"].to_list(), measures["label"].to_list(), strict=True))
@@ -207,7 +227,8 @@ def _draw_patient_filters(current: TrialFilters) -> None:
             "Other measures",
             options=list(labels),
             format_func=lambda m: f"{labels.get(m, m)} ({stating.get(m, 0)} trials state a limit)",
-            key=_MEASURES_KEY,
+            key=widget_key(_MEASURES),
+            on_change=_on_measures_change,
             placeholder="e.g. eGFR, LVEF" if labels else "no thresholds in this data",
             disabled=not labels,
         )
@@ -215,8 +236,10 @@ def _draw_patient_filters(current: TrialFilters) -> None:
             st.number_input(
                 f"{labels.get(measure, measure)}",
                 key=_admit_key(measure),
+                on_change=_on_measure_value_change,
+                args=(measure,),
                 placeholder="patient's value",
-                **_default_unless_set(_admit_key(measure), None),
+                value=None,
             )
         st.caption(
             "Keeps trials whose stated limits admit these values. Trials that state no limit on a "
@@ -224,14 +247,15 @@ def _draw_patient_filters(current: TrialFilters) -> None:
         )
 
 
-def _draw_list_filter(container: DeltaGenerator, name: str, current: TrialFilters) -> None:
-    every_count = run_query(count_all_option_trials, current)
-    mine = every_count.filter(every_count["field"] == name)
+def _draw_list_filter(container: DeltaGenerator, axis: ListAxis, every_count: object) -> None:
+    mine = every_count.filter(every_count["field"] == axis.name)  # type: ignore[attr-defined]
     counts = dict(zip(mine["value"].to_list(), mine["trial_count"].to_list(), strict=True))
     container.multiselect(
-        LIST_LABELS[name],
-        options=run_query(list_all_options, name),
-        key=_widget_key(name),
+        axis.label,
+        options=run_query(list_all_options, axis.name),
+        key=widget_key(axis.name),
+        on_change=_on_list_change,
+        args=(axis.name,),
         format_func=_format_with_count(counts),
         placeholder="Any",
     )
@@ -246,16 +270,13 @@ def _draw_data_note(container: DeltaGenerator) -> None:
 
 def render_filter_sidebar() -> TrialFilters:
     """Draw the sidebar and return the filters; call once per run, before the page."""
-    if not st.session_state.get(_STARTED):
+    if not filter_state.has_filters():
         _seed_from_url()
-    _restore_shadow()
-    _apply_pending_changes()
     bounds = run_query(read_start_year_bounds)
-    years_key = _widget_key("start_years")
-    if bounds and years_key in st.session_state:
-        # A refreshed database can move the bounds; a stale value outside them would be rejected.
-        st.session_state[years_key] = _clamp_years(tuple(st.session_state[years_key]), bounds)
-    current = read_filters_from_state()
+    # A refreshed database can move the year bounds: keep the filters inside them.
+    current = _fit_years(filter_state.read_filters())
+    filter_state.write_filters(current)
+    _push_widget_values(current, bounds)
     sidebar = st.sidebar
     sidebar.header("Filters")
     matching = run_query(count_matching_trials, current)
@@ -267,34 +288,37 @@ def render_filter_sidebar() -> TrialFilters:
         "Reset filters", on_click=_reset, width="stretch", key="reset_filters", disabled=current.is_empty()
     )
     sidebar.text_input(
-        "Search titles, interventions, conditions",
-        key=_widget_key("search_text"),
+        SEARCH_AXIS.label,
+        key=widget_key(SEARCH_AXIS.field),
+        on_change=_on_search_change,
+        max_chars=SEARCH_AXIS.max_length,
         placeholder="e.g. KYV-101 or nephritis",
     )
-    for name in LIST_LABELS:
-        if name not in MORE_FILTERS:
-            _draw_list_filter(sidebar, name, current)
+    every_count = run_query(count_all_option_trials, current)
+    for axis in LIST_AXES:
+        if not axis.is_secondary:
+            _draw_list_filter(sidebar, axis, every_count)
     if bounds and bounds[0] < bounds[1]:
         sidebar.slider(
-            "Start year",
+            YEAR_AXIS.label,
             min_value=bounds[0],
             max_value=bounds[1],
-            key=years_key,
+            key=widget_key(_YEARS),
+            on_change=_on_years_change,
             help="Moving a handle also leaves out trials with no start date.",
-            **_default_unless_set(years_key, bounds),
         )
+    secondary = [axis for axis in LIST_AXES if axis.is_secondary]
     more = sidebar.expander(
-        "Sponsor, country, product", expanded=any(getattr(current, n) for n in MORE_FILTERS)
+        ", ".join([secondary[0].label, *(a.label.lower() for a in secondary[1:])]) if secondary else "More",
+        expanded=any(getattr(current, a.name) for a in secondary),
     )
-    for name in MORE_FILTERS:
-        _draw_list_filter(more, name, current)
+    for axis in secondary:
+        _draw_list_filter(more, axis, every_count)
     _draw_patient_filters(current)
     sidebar.caption("Numbers in brackets: trials with that option under the other filters.")
     _draw_data_note(sidebar)
-    filters = read_filters_from_state()
-    _save_shadow()
-    _write_url(filters)
-    return filters
+    _write_url(current)
+    return current
 
 
 def show_filter_notices() -> None:
@@ -303,7 +327,7 @@ def show_filter_notices() -> None:
     The notice stays until the reader changes a filter, so it is seen on whichever page the link opened.
     """
     notices = st.session_state.get(_NOTICES) or []
-    if notices and read_filters_from_state() != st.session_state.get(_SEEDED):
+    if notices and filter_state.read_filters() != st.session_state.get(_SEEDED):
         st.session_state[_NOTICES] = notices = []
     if notices:
         st.warning(

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
 from landscape.queries.overview import count_trials
+from landscape.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDSCAPE_PAGES = {
@@ -81,7 +82,7 @@ def test_page_renders_titled_charts_with_csv_downloads(app_env: Path, page: str)
 def test_page_follows_the_shared_filters(app_env: Path, page: str) -> None:
     at = _open(page)
     before = _chart_data(at)
-    at.sidebar.multiselect(key="flt_targets").set_value(["BCMA"]).run()
+    at.sidebar.multiselect(key=widget_key("targets")).set_value(["BCMA"]).run()
     assert not at.exception, [e.value for e in at.exception]
     after = _chart_data(at)
     assert after != before, "narrowing to one target changes what the charts draw"
@@ -107,7 +108,7 @@ def test_picking_a_bar_from_the_list_narrows_the_filters(app_env: Path) -> None:
     assert "open" in picker.options
     picker.select("open").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.sidebar.multiselect(key="flt_status_groups").value == ["open"]
+    assert at.sidebar.multiselect(key=widget_key("status_groups")).value == ["open"]
     assert _param(at, "status") == ["open"]
     # The list is ready for the next pick, not stuck on the last one.
     assert at.selectbox(key="overview_status_narrow").value is None
@@ -120,8 +121,8 @@ def test_a_matrix_cell_narrows_two_filters_at_once(app_env: Path) -> None:
     target, condition = cell.split(" × ")
     picker.select(cell).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.sidebar.multiselect(key="flt_targets").value == [target]
-    assert at.sidebar.multiselect(key="flt_condition_entities").value == [condition]
+    assert at.sidebar.multiselect(key=widget_key("targets")).value == [target]
+    assert at.sidebar.multiselect(key=widget_key("condition_entities")).value == [condition]
 
 
 def test_a_product_from_the_pipeline_table_narrows_to_its_trials(app_env: Path) -> None:
@@ -130,7 +131,7 @@ def test_a_product_from_the_pipeline_table_narrows_to_its_trials(app_env: Path) 
     product = picker.options[0]
     picker.select(product).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.sidebar.multiselect(key="flt_products").value == [product]
+    assert at.sidebar.multiselect(key=widget_key("products")).value == [product]
 
 
 def test_targets_matrix_switches_to_condition_families(app_env: Path) -> None:

@@ -21,6 +21,7 @@ from landscape.filters import TrialFilters
 from landscape.queries.eligibility_options import list_patient_measures
 from landscape.queries.options import count_matching_trials, count_option_trials
 from landscape.refresh import refresh_from_registry
+from landscape.sidebar import widget_key
 from tests.fixtures.records import FIXTURE_RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,14 @@ PAGES = sorted(
     (str(p.relative_to(ROOT)) for p in (ROOT / "pages" / "views").glob("*.py")),
     key=lambda path: (not path.endswith("overview.py"), path),
 )
-GARBAGE = {"colour": "red", "start_from": "twenty", "age": "-4", "admit.nope": "x", "target": "NOT-A-TARGET"}
+GARBAGE = {
+    "colour": "red",
+    "start_from": "twenty",
+    "start_to": "²",
+    "age": "-4",
+    "admit.nope": "x",
+    "target": "NOT-A-TARGET",
+}
 
 
 @pytest.fixture
@@ -85,7 +93,7 @@ def _metric(at: AppTest, label: str) -> str:
 def test_every_page_renders_on_the_fixture_warehouse(app_env: Path, page: str) -> None:
     at = _open(page)
     _no_exceptions(at)
-    assert at.sidebar.multiselect(key="flt_targets") is not None
+    assert at.sidebar.multiselect(key=widget_key("targets")) is not None
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -108,7 +116,7 @@ def test_url_parameters_restore_the_filters(app_env: Path) -> None:
     target, count = _first_target(app_env)
     at = _open("pages/views/trials.py", {"target": target, "start_from": "1990", "q": ""})
     _no_exceptions(at)
-    assert at.sidebar.multiselect(key="flt_targets").value == [target]
+    assert at.sidebar.multiselect(key=widget_key("targets")).value == [target]
     assert _metric(at, "Trials matching the filters") == f"{count:,}"
     assert _param(at, "target") == [target]
 
@@ -128,9 +136,9 @@ def test_patient_filters_restore_from_the_url_and_narrow_the_list(app_env: Path)
     )
     at = _open("pages/views/trials.py", {"age": "30", f"admit.{measure}": str(value)})
     _no_exceptions(at)
-    assert at.sidebar.number_input(key="flt_patient_age_years").value == 30.0
-    assert at.sidebar.multiselect(key="flt_measures").value == [measure]
-    assert at.sidebar.number_input(key=f"flt_admit_{measure}").value == value
+    assert at.sidebar.number_input(key=widget_key("patient_age_years")).value == 30.0
+    assert at.sidebar.multiselect(key=widget_key("measures")).value == [measure]
+    assert at.sidebar.number_input(key=widget_key(f"admit.{measure}")).value == value
     assert _metric(at, "Trials matching the filters") == f"{expected:,}"
     assert _param(at, f"admit.{measure}") == [str(value)]
 
@@ -141,19 +149,19 @@ def test_a_filter_change_changes_the_numbers_and_the_url(app_env: Path) -> None:
     assert count < total, "the fixture needs a target that not every trial has"
     at = _open("pages/views/trials.py")
     assert _metric(at, "Trials matching the filters") == f"{total:,}"
-    at.sidebar.multiselect(key="flt_targets").set_value([target]).run()
+    at.sidebar.multiselect(key=widget_key("targets")).set_value([target]).run()
     _no_exceptions(at)
     assert _metric(at, "Trials matching the filters") == f"{count:,}"
     assert _param(at, "target") == [target]
     # Option counts in the other filters follow: a status option now counts at most `count` trials.
-    status = at.sidebar.multiselect(key="flt_status_groups")
+    status = at.sidebar.multiselect(key=widget_key("status_groups"))
     assert all(int(o.rsplit("(", 1)[1].rstrip(")")) <= count for o in status.options)
 
 
 def test_switching_pages_keeps_the_filters(app_env: Path) -> None:
     target, count = _first_target(app_env)
     at = _open("pages/views/overview.py")
-    at.sidebar.multiselect(key="flt_targets").set_value([target]).run()
+    at.sidebar.multiselect(key=widget_key("targets")).set_value([target]).run()
     for page in (
         "pages/views/trials.py",
         "pages/views/data_methods.py",
@@ -162,7 +170,7 @@ def test_switching_pages_keeps_the_filters(app_env: Path) -> None:
     ):
         at.switch_page(page).run()
         _no_exceptions(at)
-        assert at.sidebar.multiselect(key="flt_targets").value == [target], page
+        assert at.sidebar.multiselect(key=widget_key("targets")).value == [target], page
         assert _param(at, "target") == [target], page
     assert _metric(at, "Trials matching the filters") == f"{count:,}"
 
@@ -170,20 +178,20 @@ def test_switching_pages_keeps_the_filters(app_env: Path) -> None:
 def test_reset_clears_every_filter(app_env: Path) -> None:
     target, _ = _first_target(app_env)
     at = _open("pages/views/trials.py", {"target": target, "q": "car", "age": "30"})
-    assert at.sidebar.text_input(key="flt_search_text").value == "car"
+    assert at.sidebar.text_input(key=widget_key("search_text")).value == "car"
     at.sidebar.button(key="reset_filters").click().run()
     _no_exceptions(at)
-    assert at.sidebar.multiselect(key="flt_targets").value == []
-    assert at.sidebar.text_input(key="flt_search_text").value == ""
+    assert at.sidebar.multiselect(key=widget_key("targets")).value == []
+    assert at.sidebar.text_input(key=widget_key("search_text")).value == ""
     assert dict(at.query_params) == {}
 
 
 def test_search_box_filters_and_survives_sql_metacharacters(app_env: Path) -> None:
     at = _open("pages/views/trials.py")
-    at.sidebar.text_input(key="flt_search_text").set_value("'; DROP TABLE trials; --").run()
+    at.sidebar.text_input(key=widget_key("search_text")).set_value("'; DROP TABLE trials; --").run()
     _no_exceptions(at)
     assert _metric(at, "Trials matching the filters") == "0"
-    at.sidebar.text_input(key="flt_search_text").set_value("").run()
+    at.sidebar.text_input(key=widget_key("search_text")).set_value("").run()
     assert int(_metric(at, "Trials matching the filters")) > 0
 
 
@@ -198,7 +206,7 @@ def test_trials_page_opens_a_trial_and_keeps_the_filters(app_env: Path) -> None:
     assert any(nct in str(c.value) for c in at.caption)
     # st.switch_page drops widget state; the sidebar must still hold (and show in the URL) the filter.
     assert _param(at, "target") == [target]
-    assert at.sidebar.multiselect(key="flt_targets").value == [target]
+    assert at.sidebar.multiselect(key=widget_key("targets")).value == [target]
     assert any(f"**{count}** of" in str(m.value) for m in at.sidebar.markdown)
     # Coming back to the list does not jump straight to the trial again.
     at.switch_page("pages/views/trials.py").run()

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
-from landscape.queries.options import count_matching_trials, count_option_trials
+from landscape.queries.options import count_matching_trials, count_option_trials, read_start_year_bounds
 from landscape.queries.where import read_filtered
 from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serve_app
 
@@ -67,6 +70,15 @@ def _shot(page: Page, name: str) -> None:
 
 def _sidebar_ready(page: Page) -> None:
     expect(page.get_by_role("combobox", name="Target antigen")).to_be_visible()
+
+
+def _wait_for_charts(page: Page) -> None:
+    """Until the script has finished and every Plotly chart on the page has drawn its SVG."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".every(chart => chart.querySelector('.main-svg'))"
+    )
 
 
 def _trial_count(page: Page) -> Page:
@@ -208,8 +220,118 @@ def test_every_page_renders_with_the_filters(page: Page, server: str) -> None:
         if heading:
             expect(page.get_by_role("heading", level=1).first).to_contain_text(heading)
         # Let the charts draw before looking for errors and taking the picture.
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)
+        _wait_for_charts(page)
         _shot(page, f"{number:02d}-page-{path or 'overview'}")
         expect(page.get_by_test_id("stException")).to_have_count(0)
         assert "status=open" in page.url, f"{path}: the filter left the address"
+
+
+def _sidebar(page: Page) -> Locator:
+    return page.get_by_test_id("stSidebar")
+
+
+def _pick_option(page: Page, label: str, value: str) -> None:
+    """Choose one value in a sidebar multiselect (its label shows a count after it)."""
+    box = _sidebar(page).get_by_role("combobox", name=label)
+    box.click()
+    box.press_sequentially(value)
+    page.get_by_role("option", name=re.compile("^" + re.escape(value) + r" \(\d+\)$")).click()
+    page.keyboard.press("Escape")
+
+
+def _clear_options(page: Page, label: str) -> None:
+    box = _sidebar(page).get_by_role("combobox", name=label)
+    box.click()
+    box.press("Backspace")
+    page.keyboard.press("Escape")
+
+
+def _year_handle(page: Page) -> Locator:
+    return _sidebar(page).get_by_test_id("stSlider").get_by_role("slider").first
+
+
+def _search_box(page: Page) -> Locator:
+    return _sidebar(page).get_by_role("textbox", name="Search titles, interventions, conditions")
+
+
+def _age_box(page: Page) -> Locator:
+    return _sidebar(page).get_by_role("spinbutton", name="Age (years)")
+
+
+def _expect_view(
+    page: Page, server: str, wh: Warehouse, expected: TrialFilters, chosen: dict[str, str]
+) -> None:
+    """The address, the sidebar's count, the page's count and every widget show `expected`."""
+    query = urlencode(list(expected.to_query_params().items()), doseq=True)
+    expect(page).to_have_url(f"{server}/trials" + (f"?{query}" if query else ""))
+    matching = count_matching_trials(wh, expected)
+    total = count_matching_trials(wh, TrialFilters())
+    summary = f"{matching} of {total} trials match" if not expected.is_empty() else f"{total} trials"
+    expect(_sidebar(page).get_by_text(summary, exact=True)).to_be_visible()
+    expect(_trial_count(page)).to_have_text(str(matching))
+    for label, value in chosen.items():
+        chips = _sidebar(page).get_by_test_id("stMultiSelect").filter(has_text=label)
+        expect(chips.get_by_text(re.compile("^" + re.escape(value) + r" \(\d+\)$"))).to_be_visible()
+    bounds = read_start_year_bounds(wh)
+    if bounds:
+        start = expected.start_year_min
+        expect(_year_handle(page)).to_have_value(str(bounds[0] if start is None else start))
+    expect(_search_box(page)).to_have_value(expected.search_text)
+    age = expected.patient_age_years
+    expect(_age_box(page)).to_have_value("" if age is None else f"{age:.1f}")
+
+
+def test_five_filters_one_after_another_then_removed(page: Page, server: str, fixture_db: Path) -> None:
+    """Defect: the third pick dropped the first (address, sidebar count and page count disagreed)."""
+    wh = Warehouse(fixture_db)
+    bounds = read_start_year_bounds(wh)
+    assert bounds and bounds[0] < bounds[1]
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Trials", exact=True).click()
+    page.get_by_text("Would admit a patient with…").click()  # open the patient expander
+    expected = TrialFilters()
+    chosen: dict[str, str] = {}
+    _expect_view(page, server, wh, expected, chosen)
+    steps = [
+        ("target", lambda: _pick_option(page, "Target antigen", "CD19"), {"targets": ("CD19",)}),
+        ("status", lambda: _pick_option(page, "Status", "open"), {"status_groups": ("open",)}),
+        ("years", lambda: _year_handle(page).press("ArrowRight"), {"start_year_min": bounds[0] + 1}),
+        (
+            "search",
+            lambda: (_search_box(page).fill("car"), _search_box(page).press("Enter")),
+            {"search_text": "car"},
+        ),
+        (
+            "age",
+            lambda: (_age_box(page).fill("30"), _age_box(page).press("Enter")),
+            {"patient_age_years": 30.0},
+        ),
+    ]
+    labels = {"target": ("Target antigen", "CD19"), "status": ("Status", "open")}
+    for number, (name, act, change) in enumerate(steps, start=1):
+        act()
+        expected = replace(expected, **change)
+        if name in labels:
+            chosen[labels[name][0]] = labels[name][1]
+        _expect_view(page, server, wh, expected, chosen)
+        _shot(page, f"20-five-filters-step-{number}-{name}")
+    removals = [
+        ("target", lambda: _clear_options(page, "Target antigen"), {"targets": ()}),
+        ("status", lambda: _clear_options(page, "Status"), {"status_groups": ()}),
+        ("years", lambda: _year_handle(page).press("Home"), {"start_year_min": None}),
+        (
+            "search",
+            lambda: (_search_box(page).fill(""), _search_box(page).press("Enter")),
+            {"search_text": ""},
+        ),
+        (
+            "age",
+            lambda: (_age_box(page).fill(""), _age_box(page).press("Enter")),
+            {"patient_age_years": None},
+        ),
+    ]
+    for name, act, change in removals:
+        act()
+        expected = replace(expected, **change)
+        chosen.pop(labels.get(name, ("",))[0], None)
+        _expect_view(page, server, wh, expected, chosen)
+    assert expected.is_empty()

@@ -109,3 +109,21 @@ def test_describe_names_every_filter() -> None:
     text = TrialFilters(targets=("CD19", "BCMA"), status_groups=("open",)).describe()
     assert text == "target=CD19|BCMA; status=open"
     assert TrialFilters().describe() == "no filters"
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("start_from", "²"),
+        ("start_to", "٢٠٢١"),  # Arabic-Indic digits: str.isdigit() says yes, but they are not a year here
+        ("start_from", "２０２１"),  # fullwidth digits
+        ("age", "٣٠"),
+        ("age", "1e1"),
+        ("admit.egfr_ml_min_1_73m2", "٤٠"),
+        ("admit.egfr_ml_min_1_73m2", "nan"),
+    ],
+)
+def test_numbers_in_the_url_are_ascii_digits_only(key: str, text: str) -> None:
+    filters, notices = parse_query_params({key: [text]}, known_measures=frozenset({"egfr_ml_min_1_73m2"}))
+    assert filters == TrialFilters()
+    assert len(notices) == 1 and key in notices[0]

@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from landscape.axes import LIST_AXES, YEAR_AXIS
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
 from landscape.queries.where import bind_filters, read_filtered
 
-# Filter field -> SQL expression yielding one option value per row (UNNEST for list columns).
-OPTION_SOURCES: dict[str, str] = {
-    "targets": "SELECT t.nct_id, unnest(t.targets) AS value FROM trials t WHERE /*filters*/",
-    "constructs": "SELECT t.nct_id, t.target AS value FROM trials t WHERE /*filters*/",
-    "modalities": "SELECT t.nct_id, t.modality AS value FROM trials t WHERE /*filters*/",
-    "condition_families": (
-        "SELECT DISTINCT t.nct_id, e.condition_family AS value FROM trials t"
-        " JOIN trial_condition_entities e USING (nct_id) WHERE /*filters*/"
-    ),
-    "condition_entities": (
-        "SELECT DISTINCT t.nct_id, e.condition_entity AS value FROM trials t"
-        " JOIN trial_condition_entities e USING (nct_id) WHERE /*filters*/"
-    ),
-    "sponsors": "SELECT t.nct_id, t.sponsor_name AS value FROM trials t WHERE /*filters*/",
-    "sponsor_classes": "SELECT t.nct_id, t.sponsor_class AS value FROM trials t WHERE /*filters*/",
-    "phases": "SELECT t.nct_id, t.phase_label AS value FROM trials t WHERE /*filters*/",
-    "status_groups": "SELECT t.nct_id, t.status_group AS value FROM trials t WHERE /*filters*/",
-    "countries": "SELECT t.nct_id, unnest(t.countries) AS value FROM trials t WHERE /*filters*/",
-    "products": "SELECT t.nct_id, t.product_name AS value FROM trials t WHERE /*filters*/",
-}
+# Filter field -> SQL yielding (nct_id, value) rows, one per trial and option (from the axis registry).
+OPTION_SOURCES: dict[str, str] = {axis.name: axis.option_source for axis in LIST_AXES}
 
 
 def count_option_trials(wh: Warehouse, filters: TrialFilters, field_name: str) -> pl.DataFrame:
@@ -71,10 +54,6 @@ def count_matching_trials(wh: Warehouse, filters: TrialFilters) -> int:
 
 def read_start_year_bounds(wh: Warehouse) -> tuple[int, int] | None:
     """Earliest and latest start year among the shown trials, or None when no trial has a start."""
-    frame = read_filtered(
-        wh,
-        "SELECT min(year(t.start_date)) AS lo, max(year(t.start_date)) AS hi FROM trials t WHERE /*filters*/",
-        TrialFilters(),
-    )
+    frame = read_filtered(wh, YEAR_AXIS.bounds_query, TrialFilters())
     lo, hi = frame.row(0)
     return None if lo is None else (int(lo), int(hi))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from landscape.axes import LIST_AXES, SEARCH_AXIS, YEAR_AXIS
 from landscape.db import Warehouse
 from landscape.filters import TrialFilters
 from landscape.queries.admission import admission_predicate
@@ -13,26 +14,6 @@ from landscape.queries.admission import admission_predicate
 # The trials the dashboard is about; every query starts from this set.
 SHOWN_TRIALS = "t.is_car_based AND t.is_autoimmune"
 
-# Filter field -> SQL predicate with one list parameter. Fixed strings: values only travel as `?`.
-_LIST_PREDICATES: dict[str, str] = {
-    "targets": "list_has_any(t.targets, ?::VARCHAR[])",
-    "constructs": "list_contains(?::VARCHAR[], t.target)",
-    "modalities": "list_contains(?::VARCHAR[], t.modality)",
-    "condition_families": (
-        "EXISTS (SELECT 1 FROM trial_condition_entities e WHERE e.nct_id = t.nct_id"
-        " AND list_contains(?::VARCHAR[], e.condition_family))"
-    ),
-    "condition_entities": (
-        "EXISTS (SELECT 1 FROM trial_condition_entities e WHERE e.nct_id = t.nct_id"
-        " AND list_contains(?::VARCHAR[], e.condition_entity))"
-    ),
-    "sponsors": "list_contains(?::VARCHAR[], t.sponsor_name)",
-    "sponsor_classes": "list_contains(?::VARCHAR[], t.sponsor_class)",
-    "phases": "list_contains(?::VARCHAR[], t.phase_label)",
-    "status_groups": "list_contains(?::VARCHAR[], t.status_group)",
-    "countries": "list_has_any(t.countries, ?::VARCHAR[])",
-    "products": "list_contains(?::VARCHAR[], t.product_name)",
-}
 
 
 @dataclass(frozen=True)
@@ -44,25 +25,29 @@ class WhereClause:
 
 
 def build_where(filters: TrialFilters) -> WhereClause:
-    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters."""
+    """WHERE clause text for `FROM trials t` restricted to the shown trials and the filters.
+
+    Each axis's predicate comes from the registry (landscape/axes.py); the patient's values go
+    through the one admission rule (landscape/queries/admission.py)."""
     parts = [SHOWN_TRIALS]
     params: list = []
-    for name, predicate in _LIST_PREDICATES.items():
-        values = getattr(filters, name)
+    for axis in LIST_AXES:
+        values = getattr(filters, axis.name)
         if values:
-            parts.append(predicate)
+            parts.append(axis.predicate)
             params.append(list(values))
-    if filters.start_year_min is not None:
-        parts.append("year(t.start_date) >= ?")
-        params.append(filters.start_year_min)
-    if filters.start_year_max is not None:
-        parts.append("year(t.start_date) <= ?")
-        params.append(filters.start_year_max)
-    if filters.search_text.strip():
-        # contains() treats the text literally: no LIKE wildcards or escapes to worry about.
-        parts.append("contains(t.search_text, lower(?))")
-        params.append(filters.search_text.strip())
-    # The patient's values: the one admission rule (trials no stated limit excludes them from).
+    for field_name, predicate in (
+        (YEAR_AXIS.min_field, YEAR_AXIS.min_predicate),
+        (YEAR_AXIS.max_field, YEAR_AXIS.max_predicate),
+    ):
+        year = getattr(filters, field_name)
+        if year is not None:
+            parts.append(predicate)
+            params.append(year)
+    text = getattr(filters, SEARCH_AXIS.field).strip()
+    if text:
+        parts.append(SEARCH_AXIS.predicate)
+        params.append(text)
     admits, admit_params = admission_predicate(filters)
     if admits:
         parts.append(admits)

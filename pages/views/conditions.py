@@ -6,16 +6,16 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_treemap
 from landscape.colors import FAMILY_COLORS, STATUS_GROUP_COLORS, map_family_colors
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
+from landscape.drilldown import build_picker_options
+from landscape.page import (
+    add_trial_links,
     make_figure,
+    open_page,
     show_chart,
+    show_chart_block,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.conditions import (
     count_basket_condition_pairs,
     count_basket_trials,
@@ -29,17 +29,12 @@ from landscape.queries.shaping import order_phase_labels
 TOP_ENTITIES = 15
 TOP_PAIR_ENTITIES = 12
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, basket = open_page(
     "Conditions",
     "Which autoimmune diseases are being treated, how far each has got, and which trials pool several "
     "diseases.",
+    count_basket_trials,
 )
-basket = run_query(count_basket_trials, filters)
-if basket["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 primary = run_query(count_trials_by_primary_condition, filters)
 entities = run_query(count_trials_by_entity, filters)
@@ -55,25 +50,20 @@ with left:
     if primary.is_empty():
         show_empty("None of these trials names a classified condition.")
     else:
-        show_chart(
-            make_figure(
-                draw_treemap,
-                primary,
-                parent="condition_family",
-                child="condition_entity",
-                value="trial_count",
-                title="Trials by condition family and condition",
-                color_map=family_colors,
-                subtitle="Each trial counted once, under its primary condition; box area = trials",
-            ),
+        show_chart_block(
+            draw_treemap,
+            primary,
             key="conditions_treemap",
-            table=primary,
             name="trials by condition family and primary condition",
-            filters=filters,
-            picker=build_picker_options(
-                family_totals, "condition_family", {"condition_families": "condition_family"}
-            ),
-            picker_label="Narrow to condition family…",
+            clickable=False,
+            picker_from=family_totals,
+            narrows=["condition_families"],
+            parent="condition_family",
+            child="condition_entity",
+            value="trial_count",
+            title="Trials by condition family and condition",
+            color_map=family_colors,
+            subtitle="Each trial counted once, under its primary condition; box area = trials",
         )
 with right:
     if entities.is_empty():
@@ -93,33 +83,26 @@ with right:
             )
         )
         hidden = entities.height - min(entities.height, TOP_ENTITIES)
-        show_chart(
-            make_figure(
-                draw_bar,
-                open_per_entity,
-                x="condition_entity",
-                y="trials",
-                title="Open trials per condition",
-                x_title="Condition",
-                y_title="Trials",
-                color="status",
-                color_map={"open": STATUS_GROUP_COLORS["open"], "not open": "#d9dde3"},
-                color_order=["open", "not open"],
-                category_order=entities.head(TOP_ENTITIES)["condition_entity"].to_list(),
-                horizontal=True,
-                custom=["condition_entity"],
-                subtitle="Every condition a trial names"
-                + (f"; top {TOP_ENTITIES} of {entities.height:,}" if hidden else ""),
-            ),
+        show_chart_block(
+            draw_bar,
+            open_per_entity,
             key="conditions_open",
-            table=entities,
             name="open trials per condition",
-            filters=filters,
-            drill_fields=["condition_entities"],
-            picker=build_picker_options(
-                entities, "condition_entity", {"condition_entities": "condition_entity"}
-            ),
-            picker_label="Narrow to condition…",
+            table=entities,
+            picker_from=entities,
+            narrows=["condition_entities"],
+            x="condition_entity",
+            y="trials",
+            title="Open trials per condition",
+            x_title="Condition",
+            y_title="Trials",
+            color="status",
+            color_map={"open": STATUS_GROUP_COLORS["open"], "not open": "#d9dde3"},
+            color_order=["open", "not open"],
+            category_order=entities.head(TOP_ENTITIES)["condition_entity"].to_list(),
+            horizontal=True,
+            subtitle="Every condition a trial names"
+            + (f"; top {TOP_ENTITIES} of {entities.height:,}" if hidden else ""),
         )
 
 st.subheader("How far each condition has got")
@@ -130,38 +113,30 @@ else:
     top_entities = entities.head(TOP_ENTITIES)["condition_entity"].to_list()
     phase_order = order_phase_labels(entity_phase)
     shown = entity_phase.filter(pl.col("condition_entity").is_in(top_entities))
-    show_chart(
-        make_figure(
-            draw_matrix,
-            shown,
-            x="phase_label",
-            y="condition_entity",
-            value="trial_count",
-            title="Trials per condition and phase",
-            x_title="Phase",
-            y_title="Condition",
-            x_order=phase_order,
-            y_order=top_entities,
-            custom=["condition_entity", "phase_label"],
-            colorscale="Purples",
-            subtitle=f"Top {len(top_entities)} of {entities.height:,} conditions"
-            if entities.height > len(top_entities)
-            else None,
-        ),
+    show_chart_block(
+        draw_matrix,
+        shown,
         key="conditions_phase",
-        table=entity_phase,
         name="trials per condition and phase",
-        filters=filters,
-        drill_fields=["condition_entities", "phases"],
-        picker=build_picker_options(
-            shown.sort(
-                ["trial_count", "condition_entity", "phase_rank"], descending=[True, False, False]
-            ).with_columns((pl.col("condition_entity") + " · " + pl.col("phase_label")).alias("cell")),
-            "cell",
-            {"condition_entities": "condition_entity", "phases": "phase_label"},
-        ),
-        picker_label="Narrow to condition · phase…",
+        table=entity_phase,
+        picker_from=shown.sort(
+            ["trial_count", "condition_entity", "phase_rank"], descending=[True, False, False]
+        ).with_columns((pl.col("condition_entity") + " · " + pl.col("phase_label")).alias("cell")),
+        picker_labels="cell",
+        narrows=["condition_entities", "phases"],
         note="A basket trial counts in the row of every condition it names.",
+        x="phase_label",
+        y="condition_entity",
+        value="trial_count",
+        title="Trials per condition and phase",
+        x_title="Phase",
+        y_title="Condition",
+        x_order=phase_order,
+        y_order=top_entities,
+        colorscale="Purples",
+        subtitle=f"Top {len(top_entities)} of {entities.height:,} conditions"
+        if entities.height > len(top_entities)
+        else None,
     )
 
 st.subheader("Basket trials")

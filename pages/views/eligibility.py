@@ -6,15 +6,15 @@ import streamlit as st
 
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_ranges
-from landscape.drilldown import (
-    apply_requested_drilldown,
+from landscape.page import (
+    add_trial_links,
     make_figure,
+    open_page,
     show_chart,
+    show_chart_block,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.admission import (
     AGE_MEASURE,
     EXCLUDED,
@@ -47,17 +47,12 @@ PATIENT_DEFAULTS = ("egfr_ml_min_1_73m2", "lvef_pct")
 # The measure shown first: the examples before whatever is merely most common.
 MEASURE_PREFERENCE = ("lvef_pct", "egfr_ml_min_1_73m2", "sledai_2k", "mrss")
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Eligibility",
     "What it takes to get in: the limits trials set on each measure, their age windows, and which trials "
     "would admit a given patient.",
+    count_eligibility_coverage,
 )
-coverage = run_query(count_eligibility_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 st.caption(
     f"{coverage['with_requirements']:,} of {coverage['trials']:,} trials state a numeric limit we could read "
     f"(from {coverage['with_criteria_text']:,} with criteria text, plus curated records); "
@@ -75,25 +70,22 @@ else:
     left, right = st.columns(2)
     with left:
         top_measures = measures.head(TOP_MEASURES)
-        show_chart(
-            make_figure(
-                draw_bar,
-                top_measures,
-                x="label",
-                y="trial_count",
-                title="Which measures trials set limits on",
-                x_title="Measure",
-                y_title="Trials stating a limit",
-                category_order=top_measures["label"].to_list(),
-                horizontal=True,
-                subtitle=f"Top {TOP_MEASURES} of {measures.height:,} measures"
-                if measures.height > TOP_MEASURES
-                else None,
-            ),
+        show_chart_block(
+            draw_bar,
+            top_measures,
             key="eligibility_measures",
-            table=measures,
             name="trials per eligibility measure",
-            filters=filters,
+            table=measures,
+            x="label",
+            y="trial_count",
+            title="Which measures trials set limits on",
+            x_title="Measure",
+            y_title="Trials stating a limit",
+            category_order=top_measures["label"].to_list(),
+            horizontal=True,
+            subtitle=f"Top {TOP_MEASURES} of {measures.height:,} measures"
+            if measures.height > TOP_MEASURES
+            else None,
         )
     with right:
         all_measures = measures["measure"].to_list()
@@ -169,25 +161,21 @@ with left:
         .sort("_order")
         .drop("_order")
     )
-    show_chart(
-        make_figure(
-            draw_bar,
-            groups,
-            x="age_group",
-            y="trial_count",
-            title="Children and adults",
-            x_title="Admits",
-            y_title="Trials",
-            color="age_group",
-            color_map=AGE_GROUP_COLORS,
-            category_order=list(AGE_GROUP_COLORS),
-            horizontal=True,
-            subtitle="Children: under 18 years",
-        ),
+    show_chart_block(
+        draw_bar,
+        groups,
         key="eligibility_age_groups",
-        table=groups,
         name="trials by age group",
-        filters=filters,
+        x="age_group",
+        y="trial_count",
+        title="Children and adults",
+        x_title="Admits",
+        y_title="Trials",
+        color="age_group",
+        color_map=AGE_GROUP_COLORS,
+        category_order=list(AGE_GROUP_COLORS),
+        horizontal=True,
+        subtitle="Children: under 18 years",
     )
 with right:
     stated = windows.filter(pl.col("age_group") != "not stated")
@@ -195,27 +183,24 @@ with right:
         show_empty("None of these trials states an age limit.")
     else:
         top_windows = stated.head(TOP_WINDOWS).sort("min_age", "max_age", nulls_last=True)
-        show_chart(
-            make_figure(
-                draw_ranges,
-                top_windows,
-                label="window",
-                low="min_age",
-                high="max_age",
-                color="age_group",
-                title="Age windows",
-                x_title="Age (years)",
-                open_high=90.0,
-                color_map=AGE_GROUP_COLORS,
-                color_order=list(AGE_GROUP_COLORS),
-                count="trial_count",
-                subtitle=f"The {top_windows.height:,} most common of {stated.height:,} windows; "
-                "no upper limit runs to the right edge",
-            ),
+        show_chart_block(
+            draw_ranges,
+            top_windows,
             key="eligibility_age_windows",
-            table=windows,
             name="age windows",
-            filters=filters,
+            table=windows,
+            label="window",
+            low="min_age",
+            high="max_age",
+            color="age_group",
+            title="Age windows",
+            x_title="Age (years)",
+            open_high=90.0,
+            color_map=AGE_GROUP_COLORS,
+            color_order=list(AGE_GROUP_COLORS),
+            count="trial_count",
+            subtitle=f"The {top_windows.height:,} most common of {stated.height:,} windows; "
+            "no upper limit runs to the right edge",
         )
 
 st.subheader("Criteria side by side")

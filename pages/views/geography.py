@@ -5,16 +5,8 @@ import streamlit as st
 
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_matrix, draw_site_map
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
 from landscape.geo import find_country_centre
-from landscape.page import get_filters
+from landscape.page import make_figure, open_page, show_chart, show_chart_block, show_empty
 from landscape.queries.geography import (
     count_country_antigen,
     count_trials_per_country,
@@ -25,16 +17,11 @@ from landscape.queries.geography import (
 
 TOP_COUNTRIES = 20
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Geography",
     "Where trials run: countries, sites and which targets each country is testing.",
+    read_location_coverage,
 )
-coverage = run_query(read_location_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 st.caption(
     f"{coverage['trials_with_country']:,} of {coverage['trials']:,} trials state a country; "
     f"their records list {coverage['sites']:,} sites, {coverage['sites_with_coordinates']:,} of them "
@@ -112,33 +99,28 @@ with left:
     long = shown_countries.unpivot(
         index="country", on=["trial_count", "site_count"], variable_name="measure", value_name="count"
     ).with_columns(pl.col("measure").replace_strict({"trial_count": "trials", "site_count": "sites"}))
-    show_chart(
-        make_figure(
-            draw_bar,
-            long,
-            x="country",
-            y="count",
-            title="Trials and sites per country",
-            x_title="Country",
-            y_title="Trials / sites",
-            color="measure",
-            color_map={"trials": "#1f77b4", "sites": "#9ecae1"},
-            color_order=["trials", "sites"],
-            category_order=shown_countries["country"].to_list(),
-            horizontal=True,
-            custom=["country"],
-            barmode="group",
-            subtitle=f"Top {TOP_COUNTRIES} of {per_country.height:,} countries"
-            if per_country.height > TOP_COUNTRIES
-            else "A multinational trial counts in each of its countries",
-        ),
+    show_chart_block(
+        draw_bar,
+        long,
         key="geography_countries",
-        table=per_country,
         name="trials and sites per country",
-        filters=filters,
-        drill_fields=["countries"],
-        picker=build_picker_options(per_country, "country", {"countries": "country"}),
-        picker_label="Narrow to country…",
+        table=per_country,
+        picker_from=per_country,
+        narrows=["countries"],
+        x="country",
+        y="count",
+        title="Trials and sites per country",
+        x_title="Country",
+        y_title="Trials / sites",
+        color="measure",
+        color_map={"trials": "#1f77b4", "sites": "#9ecae1"},
+        color_order=["trials", "sites"],
+        category_order=shown_countries["country"].to_list(),
+        horizontal=True,
+        barmode="group",
+        subtitle=f"Top {TOP_COUNTRIES} of {per_country.height:,} countries"
+        if per_country.height > TOP_COUNTRIES
+        else "A multinational trial counts in each of its countries",
     )
 with right:
     country_antigen = run_query(count_country_antigen, filters)
@@ -153,32 +135,25 @@ with right:
             .to_list()
         )
         shown = country_antigen.filter(pl.col("country").is_in(country_order))
-        show_chart(
-            make_figure(
-                draw_matrix,
-                shown,
-                x="antigen",
-                y="country",
-                value="trial_count",
-                title="Trials per country and target antigen",
-                x_title="Target antigen",
-                y_title="Country",
-                x_order=antigen_order,
-                y_order=country_order,
-                custom=["country", "antigen"],
-                colorscale="Greens",
-            ),
+        show_chart_block(
+            draw_matrix,
+            shown,
             key="geography_country_target",
-            table=country_antigen,
             name="trials per country and target",
-            filters=filters,
-            drill_fields=["countries", "targets"],
-            picker=build_picker_options(
-                shown.sort(
-                    ["trial_count", "country", "antigen"], descending=[True, False, False]
-                ).with_columns((pl.col("country") + " × " + pl.col("antigen")).alias("cell")),
-                "cell",
-                {"countries": "country", "targets": "antigen"},
-            ),
+            table=country_antigen,
+            picker_from=shown.sort(
+                ["trial_count", "country", "antigen"], descending=[True, False, False]
+            ).with_columns((pl.col("country") + " × " + pl.col("antigen")).alias("cell")),
+            picker_labels="cell",
+            narrows=["countries", "targets"],
             picker_label="Narrow to country × target…",
+            x="antigen",
+            y="country",
+            value="trial_count",
+            title="Trials per country and target antigen",
+            x_title="Target antigen",
+            y_title="Country",
+            x_order=antigen_order,
+            y_order=country_order,
+            colorscale="Greens",
         )

@@ -12,15 +12,7 @@ from landscape.colors import (
     map_family_colors,
     map_target_colors,
 )
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
-from landscape.page import add_trial_links, get_filters
+from landscape.page import STARTS_PER_YEAR, add_trial_links, open_page, show_chart_block, show_empty
 from landscape.queries.overview import (
     count_trial_starts_by_year_and_target,
     count_trials_by_condition,
@@ -31,17 +23,12 @@ from landscape.queries.overview import (
 )
 from landscape.queries.shaping import order_phase_labels
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, numbers = open_page(
     "CAR-based cell therapy in autoimmune disease",
     "Who is testing which CAR target in which autoimmune disease, and how far each program has got. "
     "Click a bar, or pick it from the list under a chart, to narrow every page to those trials.",
+    read_headline_numbers,
 )
-numbers = run_query(read_headline_numbers, filters)
-if numbers["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 
 def _share(part: int, whole: int, what: str) -> str:
@@ -90,123 +77,86 @@ with left:
         )
         order = [t for t in totals["target"].to_list() if t != "other"] + ["other"]
         dated = int(starts["trial_count"].sum())
-        show_chart(
-            make_figure(
-                draw_bar,
-                starts,
-                x="start_year",
-                y="trial_count",
-                title="Trial starts per year, by target",
-                x_title="Start year",
-                y_title="Trials started",
-                color="target",
-                color_map=map_target_colors(order),
-                color_order=order,
-                custom=["target_values"],
-                subtitle=f"{dated:,} of {numbers['trials']:,} trials state a start date; "
-                "rarer targets: 'other'",
-            ),
+        show_chart_block(
+            draw_bar,
+            starts,
             key="overview_starts",
-            table=starts,
             name="trial starts per year by target",
-            filters=filters,
-            drill_fields=["constructs"],
-            picker=build_picker_options(
-                totals.join(starts.unique("target").select("target", "target_values"), on="target"),
-                "target",
-                {"constructs": "target_values"},
-            ),
+            narrows={"constructs": "target_values"},
+            picker_from=totals.join(starts.unique("target").select("target", "target_values"), on="target"),
+            picker_labels="target",
             picker_label="Narrow to target…",
+            title="Trial starts per year, by target",
+            **STARTS_PER_YEAR,
+            color="target",
+            color_map=map_target_colors(order),
+            color_order=order,
+            subtitle=f"{dated:,} of {numbers['trials']:,} trials state a start date; rarer targets: 'other'",
         )
 with right:
     by_status = run_query(count_trials_by_status, filters)
-    show_chart(
-        make_figure(
-            draw_bar,
-            by_status,
-            x="status_group",
-            y="trial_count",
-            title="Status mix",
-            x_title="Status",
-            y_title="Trials",
-            color="status_group",
-            color_map=STATUS_GROUP_COLORS,
-            color_order=STATUS_GROUP_ORDER,
-            category_order=STATUS_GROUP_ORDER,
-            horizontal=True,
-            custom=["status_group"],
-        ),
+    show_chart_block(
+        draw_bar,
+        by_status,
         key="overview_status",
-        table=by_status,
         name="trials by status",
-        filters=filters,
-        drill_fields=["status_groups"],
-        picker=build_picker_options(by_status, "status_group", {"status_groups": "status_group"}),
-        picker_label="Narrow to status…",
+        narrows=["status_groups"],
         note="Open = recruiting, not yet recruiting or enrolling by invitation; closed = completed, "
         "terminated, withdrawn or suspended.",
+        x="status_group",
+        y="trial_count",
+        title="Status mix",
+        x_title="Status",
+        y_title="Trials",
+        color="status_group",
+        color_map=STATUS_GROUP_COLORS,
+        color_order=STATUS_GROUP_ORDER,
+        category_order=STATUS_GROUP_ORDER,
+        horizontal=True,
     )
 
 left, right = st.columns(2)
 with left:
     by_phase = run_query(count_trials_by_phase, filters)
     phase_order = order_phase_labels(by_phase)
-    show_chart(
-        make_figure(
-            draw_bar,
-            by_phase,
-            x="phase_label",
-            y="trial_count",
-            title="Phase mix",
-            x_title="Phase",
-            y_title="Trials",
-            color="phase_label",
-            color_map=PHASE_COLORS,
-            color_order=phase_order,
-            category_order=phase_order,
-            horizontal=True,
-            custom=["phase_label"],
-        ),
+    show_chart_block(
+        draw_bar,
+        by_phase,
         key="overview_phase",
-        table=by_phase,
         name="trials by phase",
-        filters=filters,
-        drill_fields=["phases"],
-        picker=build_picker_options(by_phase, "phase_label", {"phases": "phase_label"}),
-        picker_label="Narrow to phase…",
+        narrows=["phases"],
+        x="phase_label",
+        y="trial_count",
+        title="Phase mix",
+        x_title="Phase",
+        y_title="Trials",
+        color="phase_label",
+        color_map=PHASE_COLORS,
+        color_order=phase_order,
+        category_order=phase_order,
+        horizontal=True,
     )
 with right:
     conditions = run_query(count_trials_by_condition, filters)
     if conditions.is_empty():
         show_empty("None of these trials names a classified condition.")
     else:
-        show_chart(
-            make_figure(
-                draw_bar,
-                conditions,
-                x="condition_entity",
-                y="trial_count",
-                title="Top conditions",
-                x_title="Condition",
-                y_title="Trials",
-                color="condition_family",
-                color_map=map_family_colors(
-                    conditions["condition_family"].unique(maintain_order=True).to_list()
-                ),
-                horizontal=True,
-                custom=["condition_entity"],
-                subtitle="Coloured by condition family; a trial naming several conditions counts under each",
-                height=max(380, 110 + 26 * conditions.height),
-            ),
+        show_chart_block(
+            draw_bar,
+            conditions,
             key="overview_conditions",
-            table=conditions,
             name="top conditions",
-            filters=filters,
-            drill_fields=["condition_entities"],
-            picker=build_picker_options(
-                conditions, "condition_entity", {"condition_entities": "condition_entity"}
-            ),
-            picker_label="Narrow to condition…",
+            narrows=["condition_entities"],
+            x="condition_entity",
+            y="trial_count",
+            title="Top conditions",
+            x_title="Condition",
+            y_title="Trials",
+            color="condition_family",
+            color_map=map_family_colors(conditions["condition_family"].unique(maintain_order=True).to_list()),
+            horizontal=True,
+            subtitle="Coloured by condition family; a trial naming several conditions counts under each",
+            height=max(380, 110 + 26 * conditions.height),
         )
 
 st.subheader("Most recently updated trials")

@@ -6,16 +6,14 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_box_stats
 from landscape.colors import PHASE_COLORS, STATUS_GROUP_COLORS, STATUS_GROUP_ORDER
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
+from landscape.page import (
+    STARTS_PER_YEAR,
+    add_trial_links,
+    open_page,
+    show_chart_block,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import add_trial_links, get_filters
 from landscape.queries.phases import (
     count_completions_by_year,
     count_phase_status,
@@ -33,79 +31,56 @@ def _status_picker(frame: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
     return {s: {"status_groups": [s]} for s in STATUS_GROUP_ORDER if s in present}
 
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Phases & status",
     "How far trials have got, which are still recruiting, which have stalled, and when they plan to finish.",
+    count_span_coverage,
 )
-coverage = run_query(count_span_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 data_date = run_query(read_data_date)
 
 left, right = st.columns(2)
 with left:
     phase_status = run_query(count_phase_status, filters)
     phase_order = order_phase_labels(phase_status)
-    show_chart(
-        make_figure(
-            draw_bar,
-            phase_status,
-            x="phase_label",
-            y="trial_count",
-            title="Phase × status",
-            x_title="Phase",
-            y_title="Trials",
-            color="status_group",
-            color_map=STATUS_GROUP_COLORS,
-            color_order=STATUS_GROUP_ORDER,
-            category_order=phase_order,
-            horizontal=True,
-            custom=["phase_label", "status_group"],
-        ),
+    show_chart_block(
+        draw_bar,
+        phase_status,
         key="phases_phase_status",
-        table=phase_status,
         name="phase by status",
-        filters=filters,
-        drill_fields=["phases", "status_groups"],
-        picker=build_picker_options(
-            phase_status.sort("phase_rank", "status_group").with_columns(
-                (pl.col("phase_label") + " · " + pl.col("status_group")).alias("cell")
-            ),
-            "cell",
-            {"phases": "phase_label", "status_groups": "status_group"},
+        picker_from=phase_status.sort("phase_rank", "status_group").with_columns(
+            (pl.col("phase_label") + " · " + pl.col("status_group")).alias("cell")
         ),
-        picker_label="Narrow to phase · status…",
+        picker_labels="cell",
+        narrows=["phases", "status_groups"],
+        x="phase_label",
+        y="trial_count",
+        title="Phase × status",
+        x_title="Phase",
+        y_title="Trials",
+        color="status_group",
+        color_map=STATUS_GROUP_COLORS,
+        color_order=STATUS_GROUP_ORDER,
+        category_order=phase_order,
+        horizontal=True,
     )
 with right:
     by_year = run_query(count_status_by_start_year, filters)
     if by_year.is_empty():
         show_empty("None of these trials states a start date.")
     else:
-        show_chart(
-            make_figure(
-                draw_bar,
-                by_year,
-                x="start_year",
-                y="trial_count",
-                title="Status by start year",
-                x_title="Start year",
-                y_title="Trials started",
-                color="status_group",
-                color_map=STATUS_GROUP_COLORS,
-                color_order=STATUS_GROUP_ORDER,
-                custom=["status_group"],
-                subtitle=f"{coverage['with_start']:,} of {coverage['trials']:,} trials state a start date",
-            ),
+        show_chart_block(
+            draw_bar,
+            by_year,
             key="phases_status_year",
-            table=by_year,
             name="status by start year",
-            filters=filters,
-            drill_fields=["status_groups"],
+            narrows=["status_groups"],
             picker=_status_picker(by_year),
-            picker_label="Narrow to status…",
+            title="Status by start year",
+            **STARTS_PER_YEAR,
+            color="status_group",
+            color_map=STATUS_GROUP_COLORS,
+            color_order=STATUS_GROUP_ORDER,
+            subtitle=f"{coverage['with_start']:,} of {coverage['trials']:,} trials state a start date",
         )
 
 st.subheader("Stalled trials")
@@ -154,29 +129,23 @@ with left:
     if completions.is_empty():
         show_empty("None of these trials states a completion date.")
     else:
-        show_chart(
-            make_figure(
-                draw_bar,
-                completions,
-                x="completion_year",
-                y="trial_count",
-                title="Completion timeline",
-                x_title="Planned (or actual) completion year",
-                y_title="Trials",
-                color="status_group",
-                color_map=STATUS_GROUP_COLORS,
-                color_order=STATUS_GROUP_ORDER,
-                custom=["status_group"],
-                subtitle=f"{coverage['with_completion']:,} of {coverage['trials']:,} trials state one",
-            ),
+        show_chart_block(
+            draw_bar,
+            completions,
             key="phases_completions",
-            table=completions,
             name="completion timeline",
-            filters=filters,
-            drill_fields=["status_groups"],
+            narrows=["status_groups"],
             picker=_status_picker(completions),
-            picker_label="Narrow to status…",
             note="Open trials with a completion year in the past have overrun their registered plan.",
+            x="completion_year",
+            y="trial_count",
+            title="Completion timeline",
+            x_title="Planned (or actual) completion year",
+            y_title="Trials",
+            color="status_group",
+            color_map=STATUS_GROUP_COLORS,
+            color_order=STATUS_GROUP_ORDER,
+            subtitle=f"{coverage['with_completion']:,} of {coverage['trials']:,} trials state one",
         )
 with right:
     enrollment = run_query(read_enrollment_stats_by_phase, filters)
@@ -193,22 +162,18 @@ with right:
             .sort("_order")
             .drop("_order")
         )
-        show_chart(
-            make_figure(
-                draw_box_stats,
-                ordered,
-                x="phase_label",
-                title="Enrollment per phase",
-                x_title="Phase",
-                y_title="Participants per trial",
-                color_map=PHASE_COLORS,
-                subtitle=f"{coverage['with_enrollment']:,} of {coverage['trials']:,} trials state an "
-                "enrollment; box = middle half, line = median",
-            ),
+        show_chart_block(
+            draw_box_stats,
+            ordered,
             key="phases_enrollment",
-            table=ordered,
             name="enrollment per phase",
-            filters=filters,
-            picker=build_picker_options(ordered, "phase_label", {"phases": "phase_label"}),
-            picker_label="Narrow to phase…",
+            clickable=False,
+            narrows=["phases"],
+            x="phase_label",
+            title="Enrollment per phase",
+            x_title="Phase",
+            y_title="Participants per trial",
+            color_map=PHASE_COLORS,
+            subtitle=f"{coverage['with_enrollment']:,} of {coverage['trials']:,} trials state an "
+            "enrollment; box = middle half, line = median",
         )

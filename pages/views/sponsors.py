@@ -7,17 +7,14 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar
 from landscape.colors import SPONSOR_CLASS_COLORS, SPONSOR_CLASS_ORDER
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
+from landscape.drilldown import build_picker_options
+from landscape.page import (
+    STARTS_PER_YEAR,
+    open_page,
+    show_chart_block,
     show_empty,
-    show_page_header,
     show_table,
 )
-from landscape.page import get_filters
-from landscape.queries.overview import count_trials
 from landscape.queries.shaping import order_phase_labels
 from landscape.queries.sponsors import (
     NOT_STATED,
@@ -43,16 +40,10 @@ def _with_class_drill(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, trial_total = open_page(
     "Sponsors",
     "Who runs these trials: companies, hospitals and universities, and which products each is developing.",
 )
-trial_total = run_query(count_trials, filters)
-if trial_total == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 left, right = st.columns(2)
 for column, rank_by, title, value, axis in (
@@ -65,67 +56,47 @@ for column, rank_by, title, value, axis in (
             show_empty("None of these trials names a lead sponsor.")
             continue
         top = top.with_columns(pl.col("sponsor_class").fill_null(NOT_STATED))
-        show_chart(
-            make_figure(
-                draw_bar,
-                top,
-                x="sponsor_name",
-                y=value,
-                title=title,
-                x_title="Lead sponsor",
-                y_title=axis,
-                color="sponsor_class",
-                color_map=CLASS_COLORS,
-                color_order=CLASS_ORDER,
-                category_order=top["sponsor_name"].to_list(),
-                horizontal=True,
-                custom=["sponsor_name"],
-                subtitle="Coloured by sponsor class",
-            ),
+        show_chart_block(
+            draw_bar,
+            top,
             key=f"sponsors_top_{rank_by}",
-            table=top,
             name=title,
-            filters=filters,
-            drill_fields=["sponsors"],
-            picker=build_picker_options(top, "sponsor_name", {"sponsors": "sponsor_name"}),
-            picker_label="Narrow to sponsor…",
-            note=(
-                "Sums registered enrollment (estimated or actual) over the sponsor's trials that state one."
-                if rank_by == "enrollment"
-                else None
-            ),
+            narrows=["sponsors"],
+            note="Sums registered enrollment (estimated or actual) over the sponsor's trials that state one."
+            if rank_by == "enrollment"
+            else None,
+            x="sponsor_name",
+            y=value,
+            title=title,
+            x_title="Lead sponsor",
+            y_title=axis,
+            color="sponsor_class",
+            color_map=CLASS_COLORS,
+            color_order=CLASS_ORDER,
+            category_order=top["sponsor_name"].to_list(),
+            horizontal=True,
+            subtitle="Coloured by sponsor class",
         )
 
 by_year = _with_class_drill(run_query(count_sponsor_class_by_year, filters))
 if by_year.is_empty():
     show_empty("None of these trials states a start date.")
 else:
-    show_chart(
-        make_figure(
-            draw_bar,
-            by_year,
-            x="start_year",
-            y="trial_count",
-            title="Sponsor class over time",
-            x_title="Start year",
-            y_title="Trials started",
-            color="sponsor_class",
-            color_map=CLASS_COLORS,
-            color_order=CLASS_ORDER,
-            custom=["class_drill"],
-            subtitle=f"{int(by_year['trial_count'].sum()):,} of {trial_total:,} trials state a start date",
-        ),
+    show_chart_block(
+        draw_bar,
+        by_year,
         key="sponsors_class_year",
-        table=by_year.drop("class_drill"),
         name="sponsor class over time",
-        filters=filters,
-        drill_fields=["sponsor_classes"],
-        picker=build_picker_options(
-            by_year.unique("sponsor_class").sort("sponsor_class"),
-            "sponsor_class",
-            {"sponsor_classes": "class_drill"},
-        ),
-        picker_label="Narrow to sponsor class…",
+        table=by_year.drop("class_drill"),
+        picker_from=by_year.unique("sponsor_class").sort("sponsor_class"),
+        picker_labels="sponsor_class",
+        narrows={"sponsor_classes": "class_drill"},
+        title="Sponsor class over time",
+        **STARTS_PER_YEAR,
+        color="sponsor_class",
+        color_map=CLASS_COLORS,
+        color_order=CLASS_ORDER,
+        subtitle=f"{int(by_year['trial_count'].sum()):,} of {trial_total:,} trials state a start date",
     )
 
 st.subheader("Industry and academia by target and phase")
@@ -141,64 +112,53 @@ with left:
             .sort(["trial_count", "antigen"], descending=[True, False])["antigen"]
             .to_list()
         )
-        show_chart(
-            make_figure(
-                draw_bar,
-                by_antigen,
-                x="antigen",
-                y="trial_count",
-                title="Sponsor class by target antigen",
-                x_title="Target antigen",
-                y_title="Trials",
-                color="sponsor_class",
-                color_map=CLASS_COLORS,
-                color_order=CLASS_ORDER,
-                category_order=antigen_order,
-                horizontal=True,
-                custom=["antigen", "class_drill"],
-            ),
-            key="sponsors_class_antigen",
-            table=by_antigen.drop("class_drill"),
-            name="sponsor class by target",
-            filters=filters,
-            drill_fields=["targets", "sponsor_classes"],
-            picker=build_picker_options(
-                by_antigen.with_columns((pl.col("antigen") + " · " + pl.col("sponsor_class")).alias("pair")),
-                "pair",
-                {"targets": "antigen", "sponsor_classes": "class_drill"},
-            ),
-            picker_label="Narrow to target · sponsor class…",
-        )
-with right:
-    by_phase = _with_class_drill(run_query(count_sponsor_class_by_phase, filters))
-    phase_order = order_phase_labels(by_phase)
-    show_chart(
-        make_figure(
+        show_chart_block(
             draw_bar,
-            by_phase,
-            x="phase_label",
+            by_antigen,
+            key="sponsors_class_antigen",
+            name="sponsor class by target",
+            table=by_antigen.drop("class_drill"),
+            picker_from=by_antigen.with_columns(
+                (pl.col("antigen") + " · " + pl.col("sponsor_class")).alias("pair")
+            ),
+            picker_labels="pair",
+            narrows={"targets": "antigen", "sponsor_classes": "class_drill"},
+            picker_label="Narrow to target · sponsor class…",
+            x="antigen",
             y="trial_count",
-            title="Sponsor class by phase",
-            x_title="Phase",
+            title="Sponsor class by target antigen",
+            x_title="Target antigen",
             y_title="Trials",
             color="sponsor_class",
             color_map=CLASS_COLORS,
             color_order=CLASS_ORDER,
-            category_order=phase_order,
+            category_order=antigen_order,
             horizontal=True,
-            custom=["phase_label", "class_drill"],
-        ),
+        )
+with right:
+    by_phase = _with_class_drill(run_query(count_sponsor_class_by_phase, filters))
+    phase_order = order_phase_labels(by_phase)
+    show_chart_block(
+        draw_bar,
+        by_phase,
         key="sponsors_class_phase",
-        table=by_phase.drop("class_drill"),
         name="sponsor class by phase",
-        filters=filters,
-        drill_fields=["phases", "sponsor_classes"],
-        picker=build_picker_options(
-            by_phase.with_columns((pl.col("phase_label") + " · " + pl.col("sponsor_class")).alias("pair")),
-            "pair",
-            {"phases": "phase_label", "sponsor_classes": "class_drill"},
+        table=by_phase.drop("class_drill"),
+        picker_from=by_phase.with_columns(
+            (pl.col("phase_label") + " · " + pl.col("sponsor_class")).alias("pair")
         ),
-        picker_label="Narrow to phase · sponsor class…",
+        picker_labels="pair",
+        narrows={"phases": "phase_label", "sponsor_classes": "class_drill"},
+        x="phase_label",
+        y="trial_count",
+        title="Sponsor class by phase",
+        x_title="Phase",
+        y_title="Trials",
+        color="sponsor_class",
+        color_map=CLASS_COLORS,
+        color_order=CLASS_ORDER,
+        category_order=phase_order,
+        horizontal=True,
     )
 st.caption(
     "Sponsor class comes from the lead sponsor; 'not stated' means the registry record names no lead sponsor."

@@ -7,16 +7,8 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_bar, draw_lines, draw_matrix, draw_pipeline
 from landscape.colors import MODALITY_COLORS, map_target_colors
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
-from landscape.page import get_filters
-from landscape.queries.overview import count_trials
+from landscape.drilldown import build_picker_options
+from landscape.page import make_figure, open_page, show_chart, show_chart_block, show_empty
 from landscape.queries.sponsors import list_product_pipeline
 from landscape.queries.targets import (
     UNDISCLOSED,
@@ -32,15 +24,10 @@ MATRIX_COLUMNS = 16
 EMERGENCE_LINES = 8
 PIPELINE_ROWS = 40
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, _ = open_page(
     "Targets",
     "Which antigens CAR constructs aim at, in which diseases, since when, and how far each product has got.",
 )
-if run_query(count_trials, filters) == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 
 per_antigen = run_query(count_trials_per_antigen, filters).with_columns(
     pl.when(pl.col("antigen") == UNDISCLOSED).then(pl.lit("")).otherwise(pl.col("antigen")).alias("drill")
@@ -48,56 +35,46 @@ per_antigen = run_query(count_trials_per_antigen, filters).with_columns(
 antigen_colors = map_target_colors(per_antigen["antigen"].to_list())
 left, right = st.columns(2)
 with left:
-    show_chart(
-        make_figure(
-            draw_bar,
-            per_antigen,
-            x="antigen",
-            y="trial_count",
-            title="Trials per target antigen",
-            x_title="Target antigen",
-            y_title="Trials",
-            color="antigen",
-            color_map=antigen_colors,
-            horizontal=True,
-            custom=["drill"],
-            subtitle="A dual-target trial counts under each of its antigens",
-        ),
+    show_chart_block(
+        draw_bar,
+        per_antigen,
         key="targets_per_antigen",
-        table=per_antigen.drop("drill"),
         name="trials per target antigen",
-        filters=filters,
-        drill_fields=["targets"],
-        picker=build_picker_options(per_antigen, "antigen", {"targets": "drill"}),
+        table=per_antigen.drop("drill"),
+        picker_labels="antigen",
+        narrows={"targets": "drill"},
         picker_label="Narrow to target…",
         note="Undisclosed: the registry names no antigen or known product (not a filter value).",
+        x="antigen",
+        y="trial_count",
+        title="Trials per target antigen",
+        x_title="Target antigen",
+        y_title="Trials",
+        color="antigen",
+        color_map=antigen_colors,
+        horizontal=True,
+        subtitle="A dual-target trial counts under each of its antigens",
     )
 with right:
     constructs = run_query(count_multi_target_constructs, filters)
     if constructs.is_empty():
         show_empty("No dual- or multi-target constructs among these trials.")
     else:
-        show_chart(
-            make_figure(
-                draw_bar,
-                constructs,
-                x="target",
-                y="trial_count",
-                title="Dual- and multi-target constructs",
-                x_title="Construct targets",
-                y_title="Trials",
-                color="target",
-                color_map=map_target_colors(constructs["target"].to_list()),
-                horizontal=True,
-                custom=["target"],
-            ),
+        show_chart_block(
+            draw_bar,
+            constructs,
             key="targets_constructs",
-            table=constructs,
             name="multi-target constructs",
-            filters=filters,
-            drill_fields=["constructs"],
-            picker=build_picker_options(constructs, "target", {"constructs": "target"}),
+            narrows=["constructs"],
             picker_label="Narrow to construct…",
+            x="target",
+            y="trial_count",
+            title="Dual- and multi-target constructs",
+            x_title="Construct targets",
+            y_title="Trials",
+            color="target",
+            color_map=map_target_colors(constructs["target"].to_list()),
+            horizontal=True,
         )
 
 st.subheader("Targets by condition")
@@ -166,28 +143,24 @@ with left:
             .head(EMERGENCE_LINES)
         )
         lines = emergence.filter(pl.col("antigen").is_in(leaders["antigen"].to_list()))
-        show_chart(
-            make_figure(
-                draw_lines,
-                lines,
-                x="start_year",
-                y="cumulative_trials",
-                color="antigen",
-                title="Target emergence: trials started to date",
-                x_title="Start year",
-                y_title="Trials started (cumulative)",
-                color_map=antigen_colors,
-                color_order=leaders.sort("first_year")["antigen"].to_list(),
-                custom=["antigen"],
-                subtitle="Each line starts in the year the antigen's first trial started",
-            ),
+        show_chart_block(
+            draw_lines,
+            lines,
             key="targets_emergence",
-            table=emergence,
             name="target emergence",
-            filters=filters,
-            drill_fields=["targets"],
-            picker=build_picker_options(leaders, "antigen", {"targets": "antigen"}),
+            table=emergence,
+            picker_from=leaders,
+            narrows=["targets"],
             picker_label="Narrow to target…",
+            x="start_year",
+            y="cumulative_trials",
+            color="antigen",
+            title="Target emergence: trials started to date",
+            x_title="Start year",
+            y_title="Trials started (cumulative)",
+            color_map=antigen_colors,
+            color_order=leaders.sort("first_year")["antigen"].to_list(),
+            subtitle="Each line starts in the year the antigen's first trial started",
         )
 with right:
     modality = run_query(count_modality_per_antigen, filters)
@@ -195,33 +168,25 @@ with right:
         show_empty("None of these trials names a target antigen.")
     else:
         modality_order = [m for m in MODALITY_COLORS if m in set(modality["modality"].to_list())]
-        show_chart(
-            make_figure(
-                draw_bar,
-                modality,
-                x="antigen",
-                y="trial_count",
-                title="Modality per target antigen",
-                x_title="Target antigen",
-                y_title="Trials",
-                color="modality",
-                color_map=MODALITY_COLORS,
-                color_order=modality_order,
-                horizontal=True,
-                custom=["antigen", "modality"],
-                height=max(380, 110 + 26 * modality["antigen"].n_unique()),
-            ),
+        show_chart_block(
+            draw_bar,
+            modality,
             key="targets_modality",
-            table=modality,
             name="modality per target antigen",
-            filters=filters,
-            drill_fields=["targets", "modalities"],
-            picker=build_picker_options(
-                modality.with_columns((pl.col("antigen") + " · " + pl.col("modality")).alias("pair")),
-                "pair",
-                {"targets": "antigen", "modalities": "modality"},
-            ),
+            picker_from=modality.with_columns((pl.col("antigen") + " · " + pl.col("modality")).alias("pair")),
+            picker_labels="pair",
+            narrows=["targets", "modalities"],
             picker_label="Narrow to target · modality…",
+            x="antigen",
+            y="trial_count",
+            title="Modality per target antigen",
+            x_title="Target antigen",
+            y_title="Trials",
+            color="modality",
+            color_map=MODALITY_COLORS,
+            color_order=modality_order,
+            horizontal=True,
+            height=max(380, 110 + 26 * modality["antigen"].n_unique()),
         )
 
 st.subheader("Products per target")
@@ -239,31 +204,24 @@ else:
             + " trial(s)"
         ).alias("hover")
     )
-    show_chart(
-        make_figure(
-            draw_pipeline,
-            top,
-            label="product_name",
-            rank="furthest_rank",
-            phase="furthest_phase",
-            color="targets",
-            title="Named products and the furthest phase each has reached",
-            color_map=map_target_colors(top["targets"].to_list()),
-            custom=["product_name"],
-            hover="hover",
-            subtitle=(
-                f"The {top.height:,} furthest-along of {pipeline.height:,} products"
-                if pipeline.height > top.height
-                else None
-            ),
-        ),
+    show_chart_block(
+        draw_pipeline,
+        top,
         key="targets_pipeline",
-        table=pipeline,
         name="products and furthest phase",
-        filters=filters,
-        drill_fields=["products"],
-        picker=build_picker_options(pipeline, "product_name", {"products": "product_name"}),
-        picker_label="Narrow to product…",
+        table=pipeline,
+        picker_from=pipeline,
+        narrows=["products"],
+        label="product_name",
+        rank="furthest_rank",
+        phase="furthest_phase",
+        color="targets",
+        title="Named products and the furthest phase each has reached",
+        color_map=map_target_colors(top["targets"].to_list()),
+        hover="hover",
+        subtitle=f"The {top.height:,} furthest-along of {pipeline.height:,} products"
+        if pipeline.height > top.height
+        else None,
     )
     by_target = run_query(list_products_per_target, filters)
     with st.expander(f"Products grouped by target antigen ({by_target['product_name'].n_unique()} products)"):

@@ -8,15 +8,8 @@ import streamlit as st
 from landscape.cache import run_query
 from landscape.charts import draw_gantt
 from landscape.colors import FAMILY_COLORS, TARGET_COLORS, pick_stable_color
-from landscape.drilldown import (
-    apply_requested_drilldown,
-    build_picker_options,
-    make_figure,
-    show_chart,
-    show_empty,
-    show_page_header,
-)
-from landscape.page import get_filters
+from landscape.drilldown import build_picker_options
+from landscape.page import make_figure, open_page, show_chart, show_empty
 from landscape.queries.phases import read_data_date
 from landscape.queries.timeline import GROUPINGS, count_span_coverage, list_trial_spans
 
@@ -30,17 +23,12 @@ GROUP_FILTERS = {
 }
 GROUP_COLORS = {"target": TARGET_COLORS, "condition_family": FAMILY_COLORS, "condition_entity": {}}
 
-apply_requested_drilldown()
-filters = get_filters()
-show_page_header(
+filters, coverage = open_page(
     "Timeline",
     "Each trial from its start to its planned completion. Hatched bars have no registered completion date "
     "and are drawn up to the data date.",
+    count_span_coverage,
 )
-coverage = run_query(count_span_coverage, filters)
-if coverage["trials"] == 0:
-    show_empty("No trials match these filters. Loosen a filter in the sidebar or press Reset filters.")
-    st.stop()
 group_by = st.radio(
     "Group and colour by", GROUPINGS, format_func=GROUP_LABELS.get, horizontal=True, key="timeline_group"
 )
