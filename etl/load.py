@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from etl.problems import DataProblem, problems_to_json
 
 REFRESHES_SCHEMA: dict[str, pl.DataType] = {
     "refresh_id": pl.Int64,
@@ -22,6 +24,10 @@ REFRESHES_SCHEMA: dict[str, pl.DataType] = {
     "record_count": pl.Int64,
     "trial_count": pl.Int64,
     "skipped_count": pl.Int64,
+    # Values dropped and records skipped in this load: a JSON list of {nct_id, field, reason,
+    # where, action} (at most etl.problems.MAX_RECORDED_PROBLEMS), and their exact count.
+    "problem_count": pl.Int64,
+    "problems": pl.String,
 }
 
 
@@ -36,12 +42,19 @@ def read_previous_refreshes(db_path: Path) -> pl.DataFrame:
     except duckdb.Error:
         # A corrupt or foreign file: the new build starts a fresh history rather than failing.
         return empty
-    columns = [c for c in REFRESHES_SCHEMA if c in frame.columns]
-    return frame.select(columns).cast({c: REFRESHES_SCHEMA[c] for c in columns}, strict=False)
+    # A database from an older version lacks newer columns: they are added as nulls.
+    return frame.select(
+        pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in REFRESHES_SCHEMA.items()
+    )
 
 
 def make_refresh_row(
-    meta: Mapping[str, object], previous: pl.DataFrame, trial_count: int, skipped_count: int
+    meta: Mapping[str, object],
+    previous: pl.DataFrame,
+    trial_count: int,
+    skipped_count: int,
+    problems: Sequence[DataProblem] = (),
 ) -> pl.DataFrame:
     """One row describing this load, numbered after the previous ones."""
     next_id = 1 if previous.is_empty() else int(previous["refresh_id"].max()) + 1  # type: ignore[arg-type]
@@ -57,6 +70,8 @@ def make_refresh_row(
         "record_count": int(meta.get("record_count", 0) or 0),  # type: ignore[call-overload]
         "trial_count": trial_count,
         "skipped_count": skipped_count,
+        "problem_count": len(problems),
+        "problems": problems_to_json(problems),
     }
     return pl.DataFrame([row], schema=REFRESHES_SCHEMA)
 
