@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,9 +88,9 @@ def write_warehouse(tables: Mapping[str, pl.DataFrame], db_path: Path) -> Path:
     connections see the new file. If anything fails, the old file is untouched.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    for stale in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    # Unique per call: two builds in one process (two app sessions) never share a file. The pid
+    # lets a later run remove it if this process is killed mid-build (etl/lock.py).
+    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         with duckdb.connect(str(tmp_path)) as con:
             for name, frame in tables.items():

@@ -14,6 +14,7 @@ from etl.classify import classify_trials
 from etl.eligibility import build_eligibility_tables
 from etl.eligibility.tables import build_measure_table
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
+from etl.lock import hold_write_lock
 from etl.memory import pause_gc
 from etl.problems import DataProblem
 from etl.transform.records import build_tables_from_frames, frame_records
@@ -46,6 +47,10 @@ def read_as_of_date(meta: Mapping[str, object]) -> date:
             except ValueError:
                 continue
     return datetime.now(UTC).date()
+
+
+# How long a load waits for another writer of the same database before giving up.
+LOAD_LOCK_WAIT_S = 300.0
 
 
 class NoRecordsError(ValueError):
@@ -108,12 +113,15 @@ def load_tables(
     record_count = derived.record_count
     trials = tables["trials"]
     all_problems = (*_meta_problems(meta), *problems, *derived.field_problems)
-    previous = read_previous_refreshes(db_path)
-    refresh = make_refresh_row(
-        {**meta, "record_count": record_count}, previous, trials.height, skipped_count, all_problems
-    )
-    tables["refreshes"] = pl.concat([previous, refresh])
-    write_warehouse(tables, db_path)
+    # One writer at a time (two app sessions, the CLI and the app): a second load waits its turn
+    # here, so no refresh-history row is lost; a CLI command already holding the lock passes.
+    with hold_write_lock(db_path, "a build", wait_s=LOAD_LOCK_WAIT_S):
+        previous = read_previous_refreshes(db_path)
+        refresh = make_refresh_row(
+            {**meta, "record_count": record_count}, previous, trials.height, skipped_count, all_problems
+        )
+        tables["refreshes"] = pl.concat([previous, refresh])
+        write_warehouse(tables, db_path)
     shown = trials
     if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
         shown = trials.filter(pl.col("is_car_based") & pl.col("is_autoimmune"))
