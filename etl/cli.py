@@ -158,7 +158,11 @@ def _build_with_progress(
     # Records the pull itself skipped (unreadable in the registry's answer, or in the imported
     # file) are in its meta.json; they count as skipped too.
     skipped = len(batch.problems) + int(meta.get("skipped_count") or 0)
-    summary = load_tables(derived, meta, db, skipped, problems)
+    try:
+        summary = load_tables(derived, meta, db, skipped, problems)
+    except BaseException:
+        bar.finish()  # the error message starts on a line of its own
+        raise
     bar.update(2, 2, "loaded")
     bar.finish()
     _report_problems(batch)

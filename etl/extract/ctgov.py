@@ -502,7 +502,7 @@ def fetch_studies(
         of_total = f" of {count_total}" if count_total is not None else ""
         raise IncompletePullError(
             f"incomplete pull: {shortfall_reason}; {received}{of_total} studies received. "
-            "Nothing was saved or loaded."
+            "Nothing was saved or loaded (--allow-partial would keep it, marked incomplete)."
         )
     meta = {
         "source": SOURCE,
