@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
+from etl.errors import check_existing_database, describe_failure
 from etl.extract.files import RecordBatch, iter_records
+from etl.lock import WriterBusyError, hold_write_lock, remove_leftovers
 from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR, SNAPSHOT_PATH
 from etl.pipeline import (
     BuildSummary,
     NoRecordsError,
-    build_warehouse,
     load_tables,
     read_meta_file,
     transform_records,
 )
+from etl.problems import DataProblem
 from etl.raw_store import EmptyPullError, PullWriter, RawPull, find_latest_pull
+
+# Exit codes: 0 done, 1 failed (nothing changed), 2 bad arguments or missing input,
+# 75 another refresh/import/build is writing the same database (try again later).
+EXIT_BUSY = 75
+# Problems are listed one per line up to this many; all of them are in the refreshes table.
+MAX_LISTED_PROBLEMS = 20
 
 _DESCRIPTION = """\
 Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
@@ -31,7 +41,9 @@ Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
   build        rebuild the database from the latest raw pull, or the bundled offline snapshot
   eligibility  print the eligibility thresholds found in a plain-text criteria file (JSON lines)
 
-A failed refresh, import or build never replaces the database the app is serving.
+A failed refresh, import or build never replaces the database the app is serving: a pull
+that falls short of the registry's count, or a file that cannot be read to its end, changes
+nothing unless --allow-partial is given. Only one of them runs at a time per database.
 """
 
 
@@ -65,20 +77,92 @@ def _print_summary(summary: BuildSummary, started: float, out: TextIO) -> None:
         f"({summary.shown_trial_count} CAR-based autoimmune shown in the app, "
         f"{summary.skipped_count} records skipped) in {seconds:.1f} s\n"
     )
+    if summary.duplicate_count:
+        out.write(
+            f"Merged {summary.duplicate_count} duplicate record(s) sharing an NCT ID, keeping each "
+            "study's copy with the latest lastUpdatePostDate\n"
+        )
+    _report_data_problems(summary.problems)
 
 
-def _build_with_progress(path: Path, meta: dict, db: Path, out: TextIO, started: float) -> int:
+def _report_data_problems(problems: Sequence[DataProblem]) -> None:
+    """List values dropped and records skipped (NCT ID, field, reason); all are kept in the database."""
+    if not problems:
+        return
+    sys.stderr.write(
+        f"{len(problems)} problem(s) in the data; the rest loaded "
+        "(all are recorded in the refreshes table, column problems):\n"
+    )
+    for problem in problems[:MAX_LISTED_PROBLEMS]:
+        sys.stderr.write(f"  {problem.describe()}\n")
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        sys.stderr.write(f"  … and {len(problems) - MAX_LISTED_PROBLEMS} more\n")
+
+
+def _report_incomplete_read(batch: RecordBatch, allow_partial: bool) -> None:
+    for failure in batch.failures:
+        sys.stderr.write(f"{'warning' if allow_partial else 'error'}: {failure.describe()}\n")
+    if allow_partial:
+        sys.stderr.write(
+            f"warning: --allow-partial: loading the {batch.record_count} records that were read; "
+            "the pull is kept marked incomplete, so a later build does not pick it up.\n"
+        )
+    else:
+        sys.stderr.write(
+            f"Nothing was loaded; the database was not changed ({batch.record_count} records were "
+            "read in all). Fix or download the file again, or pass --allow-partial to load the "
+            "records that were read.\n"
+        )
+
+
+def _report_skipped_files(batch: RecordBatch) -> None:
+    if batch.skipped_files:
+        names = ", ".join(str(p.name) for p in batch.skipped_files[:10])
+        more = f" and {len(batch.skipped_files) - 10} more" if len(batch.skipped_files) > 10 else ""
+        sys.stderr.write(
+            f"skipped {len(batch.skipped_files)} file(s) not named .json, .ndjson or .jsonl (optionally "
+            f".gz): {names}{more}\n"
+        )
+
+
+def _note_existing_database(db: Path) -> None:
+    note = check_existing_database(db)
+    if note:
+        sys.stderr.write(note + "\n")
+
+
+def _build_with_progress(
+    path: Path, meta: dict, db: Path, out: TextIO, started: float, allow_partial: bool = False
+) -> int:
     """Stream records from a file into a new warehouse; report skipped records; 0 on success."""
     batch = RecordBatch()
     bar = ProgressBar("build")
     bar.update(0, 2, "reading and transforming")
     try:
-        summary = build_warehouse(iter_records(path, batch), meta, db, problems=batch.problems)
+        derived = transform_records(iter_records(path, batch), meta)
     except NoRecordsError as exc:
         bar.finish()
         _report_problems(batch)
+        if batch.failures:
+            _report_incomplete_read(batch, allow_partial=False)
         sys.stderr.write(f"error: {path}: {exc}\n")
         return 1
+    if batch.failures:
+        bar.finish()
+        _report_incomplete_read(batch, allow_partial)
+        if not allow_partial:
+            return 1
+        meta = {**meta, "complete": False}
+    _note_existing_database(db)
+    problems = [p.to_data_problem() for p in batch.problems]
+    # Records the pull itself skipped (unreadable in the registry's answer, or in the imported
+    # file) are in its meta.json; they count as skipped too.
+    skipped = len(batch.problems) + int(meta.get("skipped_count") or 0)
+    try:
+        summary = load_tables(derived, meta, db, skipped, problems)
+    except BaseException:
+        bar.finish()  # the error message starts on a line of its own
+        raise
     bar.update(2, 2, "loaded")
     bar.finish()
     _report_problems(batch)
@@ -106,7 +190,13 @@ def run_build(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     else:
         path, meta = SNAPSHOT_PATH, read_meta_file(SNAPSHOT_DIR / "meta.json")
-    return _build_with_progress(path, meta, db, out, started)
+        if not path.is_file():
+            sys.stderr.write(
+                f"error: the bundled snapshot {path} is missing: the data/ folder is incomplete; "
+                "restore it from the repository (git checkout -- data), or run import or refresh.\n"
+            )
+            return 2
+    return _build_with_progress(path, meta, db, out, started, args.allow_partial)
 
 
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
@@ -124,12 +214,27 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
     try:
         with PullWriter(args.raw_dir, meta) as writer:
             derived = transform_records(iter_records(args.path, batch, on_text=writer.write_line), meta)
+            _report_skipped_files(batch)
+            if batch.failures:
+                _report_incomplete_read(batch, args.allow_partial)
+                if not args.allow_partial:
+                    return 1  # leaving the block discards the half pull
+            writer.meta = {
+                **meta,
+                "complete": batch.is_complete,
+                "skipped_count": len(batch.problems),
+                "problems": [p.to_data_problem().to_dict() for p in batch.problems],
+                "files_failed": [f.describe() for f in batch.failures],
+            }
             pull = writer.commit()
     except FileNotFoundError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except (NoRecordsError, EmptyPullError):
+        _report_skipped_files(batch)
         _report_problems(batch)
+        if batch.failures:
+            _report_incomplete_read(batch, allow_partial=False)
         sys.stderr.write(
             f"error: no usable study records in {args.path} "
             f"({len(batch.problems)} problems); the database was not changed\n"
@@ -140,6 +245,8 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
         f"Kept {pull.meta['record_count']} raw records from {len(batch.files)} file(s) in {pull.folder}"
         f" ({len(batch.problems)} skipped)\n"
     )
+    _note_existing_database(args.db)
+    # The skipped records are already in the pull's meta.json, which load_tables reads.
     summary = load_tables(derived, pull.meta, args.db, len(batch.problems))
     _print_summary(summary, started, out)
     return 0
@@ -154,7 +261,16 @@ def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
 
     def pulled(pull: RawPull) -> None:
         bar.finish()
-        out.write(f"Kept {pull.meta.get('record_count')} raw records in {pull.folder}\n")
+        meta = pull.meta
+        out.write(
+            f"Kept {meta.get('record_count')} raw records in {pull.folder} "
+            f"(the registry announced {meta.get('count_total')})\n"
+        )
+        if meta.get("complete") is False:
+            sys.stderr.write(
+                f"warning: --allow-partial: this pull is incomplete ({meta.get('incomplete_reason')}); it "
+                "is loaded now but a later build does not pick it up.\n"
+            )
 
     try:
         result = refresh.run_refresh(
@@ -163,6 +279,7 @@ def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             page_size=args.page_size,
             max_pages=args.max_pages,
+            allow_partial=args.allow_partial,
             on_page=lambda page, done, total: bar.update(done, total, f"page {page}"),
             on_pulled=pulled,
         )
@@ -191,6 +308,45 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_allow_partial(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help=f"load {what} anyway, and say so (the pull is kept marked incomplete; "
+        "a later build never picks it up)",
+    )
+
+
+def parse_page_size(text: str) -> int:
+    """argparse type: a whole number 1..1000 (the API's own limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1000, got {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 1000 (the API's limit), got {value}")
+    return value
+
+
+def parse_base_url(text: str) -> str:
+    """argparse type: an http(s) URL with a host and nothing after the path."""
+    try:
+        parts = urlsplit(text.strip())
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a valid URL: {text!r} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"expected an http:// or https:// address with a host, like https://clinicaltrials.gov, "
+            f"got {text!r}"
+        )
+    if parts.query or parts.fragment or any(c.isspace() for c in text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"expected the server's address only (no ?query or #part), got {text!r}"
+        )
+    return text.strip().rstrip("/")
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand and its help."""
     parser = argparse.ArgumentParser(
@@ -204,11 +360,17 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(refresh)
     refresh.add_argument(
         "--base-url",
+        type=parse_base_url,
         default="https://clinicaltrials.gov",
         help="server speaking the API v2 (a mirror or a local test server)",
     )
-    refresh.add_argument("--page-size", type=int, default=200, help="studies per page (max 1000)")
-    refresh.add_argument("--max-pages", type=int, default=None, help="stop after N pages (testing)")
+    refresh.add_argument(
+        "--page-size", type=parse_page_size, default=200, help="studies per page (1 to 1000)"
+    )
+    refresh.add_argument(
+        "--max-pages", type=int, default=None, help="stop after N pages (testing; needs --allow-partial)"
+    )
+    _add_allow_partial(refresh, "a pull that falls short of the registry's count")
     refresh.set_defaults(run=run_refresh)
 
     imp = commands.add_parser(
@@ -216,6 +378,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("path", type=Path, help="NDJSON(.gz), API page JSON, JSON array, or a folder")
     _add_common(imp)
+    _add_allow_partial(imp, "the records read from a file that cannot be read to its end")
     imp.set_defaults(run=run_import)
 
     build = commands.add_parser(
@@ -231,6 +394,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="auto: latest raw pull, else the bundled snapshot (default)",
     )
     build.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    _add_allow_partial(build, "the records read from a raw pull that cannot be read to its end")
     build.set_defaults(run=run_build)
 
     elig = commands.add_parser(
@@ -244,7 +408,34 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
-    """Parse arguments and run one subcommand; returns the exit code."""
+    """Parse arguments and run one subcommand; returns the exit code.
+
+    Commands that write hold the database's writer lock (a second one stops with a message and
+    exit code 75), first remove what killed runs left behind, and turn failures a person can act
+    on (permission, disk full, missing data, unreadable database) into one sentence.
+    """
     args = make_parser().parse_args(argv)
     runner: Callable[[argparse.Namespace, TextIO], int] = args.run
-    return runner(args, out)
+    if args.command == "eligibility":
+        return runner(args, out)
+    db: Path = args.db
+    raw_dir: Path = args.raw_dir
+    try:
+        with hold_write_lock(db, f"python -m etl {args.command}"):
+            for leftover in remove_leftovers(db, raw_dir):
+                sys.stderr.write(f"removed {leftover}, left half-written by a run that was stopped\n")
+            return runner(args, out)
+    except WriterBusyError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_BUSY
+    except Exception as exc:
+        message = describe_failure(exc, db_path=db, raw_dir=raw_dir)
+        if message is None:
+            if os.environ.get("ETL_DEBUG"):
+                raise
+            message = (
+                f"unexpected failure ({type(exc).__name__}: {exc}). The current data stays in place. "
+                "Run again with ETL_DEBUG=1 to see where it happened, and report it."
+            )
+        sys.stderr.write(f"error: {message}\n")
+        return 1

@@ -8,13 +8,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from etl.problems import DataProblem, problems_to_json
 from etl.schema import SCHEMA_VERSION, TABLES, VERSION_TABLE, find_contract_mismatches, polars_schema
 
 REFRESHES_SCHEMA: dict[str, pl.DataType] = polars_schema("refreshes")
@@ -35,12 +37,19 @@ def read_previous_refreshes(db_path: Path) -> pl.DataFrame:
     except duckdb.Error:
         # A corrupt or foreign file: the new build starts a fresh history rather than failing.
         return empty
-    columns = [c for c in REFRESHES_SCHEMA if c in frame.columns]
-    return frame.select(columns).cast({c: REFRESHES_SCHEMA[c] for c in columns}, strict=False)
+    # A database from an older version lacks newer columns: they are added as nulls.
+    return frame.select(
+        pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in REFRESHES_SCHEMA.items()
+    )
 
 
 def make_refresh_row(
-    meta: Mapping[str, object], previous: pl.DataFrame, trial_count: int, skipped_count: int
+    meta: Mapping[str, object],
+    previous: pl.DataFrame,
+    trial_count: int,
+    skipped_count: int,
+    problems: Sequence[DataProblem] = (),
 ) -> pl.DataFrame:
     """One row describing this load, numbered after the previous ones."""
     next_id = 1 if previous.is_empty() else int(previous["refresh_id"].max()) + 1  # type: ignore[arg-type]
@@ -58,6 +67,8 @@ def make_refresh_row(
         "record_count": int(meta.get("record_count", 0) or 0),  # type: ignore[call-overload]
         "trial_count": trial_count,
         "skipped_count": skipped_count,
+        "problem_count": len(problems),
+        "problems": problems_to_json(problems),
     }
     return pl.DataFrame([row], schema=REFRESHES_SCHEMA)
 
@@ -110,9 +121,9 @@ def write_warehouse(tables: Mapping[str, pl.DataFrame], db_path: Path, check_con
     `check_contract`, tables that differ from etl/schema.py raise ContractError before the swap.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    for stale in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    # Unique per call: two builds in one process (two app sessions) never share a file. The pid
+    # lets a later run remove it if this process is killed mid-build (etl/lock.py).
+    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         with duckdb.connect(str(tmp_path)) as con:
             for name, frame in tables.items():

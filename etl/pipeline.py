@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,7 +14,9 @@ from etl.classify import classify_trials
 from etl.eligibility import build_eligibility_tables
 from etl.eligibility.tables import build_measure_table
 from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
+from etl.lock import hold_write_lock
 from etl.memory import pause_gc
+from etl.problems import DataProblem
 from etl.transform.records import build_tables_from_frames, frame_records
 from etl.transform.search import add_search_text
 
@@ -29,6 +31,10 @@ class BuildSummary:
     shown_trial_count: int
     skipped_count: int
     table_row_counts: dict[str, int]
+    # Records sharing an NCT ID, merged into one trial (the latest lastUpdatePostDate wins).
+    duplicate_count: int = 0
+    # Every value dropped or record skipped, as recorded in the refresh's `problems` column.
+    problems: tuple[DataProblem, ...] = ()
 
 
 def read_as_of_date(meta: Mapping[str, object]) -> date:
@@ -41,6 +47,10 @@ def read_as_of_date(meta: Mapping[str, object]) -> date:
             except ValueError:
                 continue
     return datetime.now(UTC).date()
+
+
+# How long a load waits for another writer of the same database before giving up.
+LOAD_LOCK_WAIT_S = 300.0
 
 
 class NoRecordsError(ValueError):
@@ -65,28 +75,53 @@ class DerivedTables:
 
     tables: dict[str, pl.DataFrame]
     record_count: int
+    # Values dropped from their field while flattening (NCT ID, field, reason).
+    field_problems: list[DataProblem] = field(default_factory=list)
 
 
 def transform_records(records: Iterable[dict], meta: Mapping[str, object]) -> DerivedTables:
     """Flatten records (streamed once) and derive every table; NoRecordsError when there are none."""
+    field_problems: list[DataProblem] = []
     with pause_gc():
-        frames = frame_records(records)
+        frames = frame_records(records, field_problems)
         if frames["studies"].height == 0:
             raise NoRecordsError("no usable study records; the database was not changed")
-        return DerivedTables(derive_tables(frames, meta), frames["studies"].height)
+        return DerivedTables(derive_tables(frames, meta), frames["studies"].height, field_problems)
+
+
+def _meta_problems(meta: Mapping[str, object]) -> list[DataProblem]:
+    """Problems a pull recorded when it was fetched (records the registry sent but were unreadable)."""
+    items = meta.get("problems")
+    if not isinstance(items, list):
+        return []
+    return [DataProblem.from_dict(item) for item in items if isinstance(item, dict)]
 
 
 def load_tables(
-    derived: DerivedTables, meta: Mapping[str, object], db_path: Path, skipped_count: int = 0
+    derived: DerivedTables,
+    meta: Mapping[str, object],
+    db_path: Path,
+    skipped_count: int = 0,
+    problems: Sequence[DataProblem] = (),
 ) -> BuildSummary:
-    """Add this load to the refresh history and swap the tables in as the new warehouse."""
+    """Add this load to the refresh history and swap the tables in as the new warehouse.
+
+    `problems` (records skipped while reading) join those the pull recorded and the values the
+    transform dropped in the refresh record's `problems` column.
+    """
     tables = dict(derived.tables)
     record_count = derived.record_count
     trials = tables["trials"]
-    previous = read_previous_refreshes(db_path)
-    refresh = make_refresh_row({**meta, "record_count": record_count}, previous, trials.height, skipped_count)
-    tables["refreshes"] = pl.concat([previous, refresh])
-    write_warehouse(tables, db_path, check_contract=True)
+    all_problems = (*_meta_problems(meta), *problems, *derived.field_problems)
+    # One writer at a time (two app sessions, the CLI and the app): a second load waits its turn
+    # here, so no refresh-history row is lost; a CLI command already holding the lock passes.
+    with hold_write_lock(db_path, "a build", wait_s=LOAD_LOCK_WAIT_S):
+        previous = read_previous_refreshes(db_path)
+        refresh = make_refresh_row(
+            {**meta, "record_count": record_count}, previous, trials.height, skipped_count, all_problems
+        )
+        tables["refreshes"] = pl.concat([previous, refresh])
+        write_warehouse(tables, db_path, check_contract=True)
     shown = trials
     if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
         shown = trials.filter(pl.col("is_car_based") & pl.col("is_autoimmune"))
@@ -97,6 +132,8 @@ def load_tables(
         shown_trial_count=shown.height,
         skipped_count=skipped_count,
         table_row_counts={name: frame.height for name, frame in tables.items()},
+        duplicate_count=record_count - trials.height,
+        problems=all_problems,
     )
 
 
@@ -113,7 +150,9 @@ def build_warehouse(
     `problems` is the list a streaming reader fills with skipped records; it adds to skipped_count.
     """
     derived = transform_records(records, meta)
-    return load_tables(derived, meta, db_path, skipped_count + len(problems or []))
+    found = list(problems or [])
+    as_data = [p.to_data_problem() if hasattr(p, "to_data_problem") else p for p in found]
+    return load_tables(derived, meta, db_path, skipped_count + len(found), as_data)
 
 
 def read_meta_file(path: Path) -> dict:

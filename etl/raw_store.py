@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +42,8 @@ class PullWriter:
         raw_dir.mkdir(parents=True, exist_ok=True)
         self.raw_dir, self.meta, self.count = raw_dir, meta, 0
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.stamp}-", dir=raw_dir))
+        # The pid in the hidden name lets a later run remove it if this process dies mid-write.
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.stamp}-pid{os.getpid()}-", dir=raw_dir))
         # The file lives as long as the writer; commit() or __exit__ closes it.
         self._fh = gzip.open(self.tmp / STUDIES_FILE, "wt", encoding="utf-8", compresslevel=1)  # noqa: SIM115
         self.pull: RawPull | None = None
@@ -85,8 +88,17 @@ def write_pull(records: Iterable[dict], meta: dict, raw_dir: Path) -> RawPull:
         return writer.commit()
 
 
+def is_complete_pull(meta: dict) -> bool:
+    """False for a pull saved with --allow-partial (meta `complete: false`); older pulls count as complete."""
+    return meta.get("complete", True) is not False
+
+
 def find_latest_pull(raw_dir: Path) -> RawPull | None:
-    """Return the newest complete pull, or None when there is none."""
+    """Return the newest complete pull, or None when there is none.
+
+    A pull saved incomplete on request (`complete: false` in meta.json) is loaded once, by the
+    command that saved it, and never picked up by a later build.
+    """
     if not raw_dir.is_dir():
         return None
     folders = sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -97,5 +109,47 @@ def find_latest_pull(raw_dir: Path) -> RawPull | None:
                 meta = json.loads(meta_path.read_text())
             except (OSError, json.JSONDecodeError):
                 continue
+            if not isinstance(meta, dict) or not is_complete_pull(meta):
+                continue
             return RawPull(folder, folder / STUDIES_FILE, meta)
     return None
+
+
+_HIDDEN_PULL = re.compile(r"^\.\d{8}T\d{6}\d*Z-(?:pid(\d+)-)?")
+# A hidden folder without a pid (written by an older version) is stale once this old.
+_UNOWNED_STALE_AFTER_S = 24 * 3600.0
+
+
+def is_process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def remove_stale_pull_folders(raw_dir: Path) -> list[Path]:
+    """Remove hidden half-written pull folders whose writing process is gone; return them."""
+    removed: list[Path] = []
+    if not raw_dir.is_dir():
+        return removed
+    for folder in raw_dir.iterdir():
+        match = _HIDDEN_PULL.match(folder.name)
+        if match is None or not folder.is_dir():
+            continue
+        if match.group(1) is not None:
+            stale = not is_process_alive(int(match.group(1)))
+        else:
+            try:
+                stale = time.time() - folder.stat().st_mtime > _UNOWNED_STALE_AFTER_S
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

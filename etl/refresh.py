@@ -22,6 +22,7 @@ from etl.extract.ctgov import (
     refresh_raw,
 )
 from etl.extract.files import RecordBatch, iter_records
+from etl.lock import WriterBusyError, hold_write_lock, remove_leftovers
 from etl.pipeline import BuildSummary, NoRecordsError, build_warehouse
 from etl.raw_store import EmptyPullError, RawPull
 
@@ -71,14 +72,46 @@ def run_refresh(
     base_url: str = DEFAULT_BASE_URL,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = None,
+    allow_partial: bool = False,
     transport: httpx.BaseTransport | None = None,
     on_page: PageCallback | None = None,
     on_pulled: PulledCallback | None = None,
 ) -> RefreshResult:
     """Probe, pull, keep the pull, rebuild `db_path`; RefreshError (nothing changed) on failure.
 
-    `transport` replaces the network (tests: httpx.MockTransport); the timeouts stay the registry's."""
-    base_url = base_url.rstrip("/")
+    Holds the database's writer lock throughout (a second refresh, from the app or the CLI, is told
+    who is writing) and first removes what killed runs left. `allow_partial` keeps and loads a pull
+    that stopped short (marked incomplete; a later build skips it). `transport` replaces the network
+    (tests: httpx.MockTransport); the timeouts stay the registry's."""
+    try:
+        with hold_write_lock(db_path, "a refresh"):
+            remove_leftovers(db_path, raw_dir)
+            return _pull_and_build(
+                db_path,
+                raw_dir,
+                base_url.rstrip("/"),
+                page_size,
+                max_pages,
+                allow_partial,
+                transport,
+                on_page,
+                on_pulled,
+            )
+    except WriterBusyError as exc:
+        raise RefreshError(str(exc)) from exc
+
+
+def _pull_and_build(
+    db_path: Path,
+    raw_dir: Path,
+    base_url: str,
+    page_size: int,
+    max_pages: int | None,
+    allow_partial: bool,
+    transport: httpx.BaseTransport | None,
+    on_page: PageCallback | None,
+    on_pulled: PulledCallback | None,
+) -> RefreshResult:
     with make_registry_client(transport) as client:
         probe_registry(client, base_url)
         try:
@@ -88,6 +121,7 @@ def run_refresh(
                 client=client,
                 page_size=page_size,
                 max_pages=max_pages,
+                allow_partial=allow_partial,
                 on_page=on_page,
             )
         except FetchError as exc:
@@ -99,7 +133,9 @@ def run_refresh(
     batch = RecordBatch()
     try:
         records = iter_records(pull.studies_path, batch)
-        summary = build_warehouse(records, pull.meta, db_path, problems=batch.problems)
+        # Records the registry's answer held but could not be used are counted in the pull's meta.
+        skipped = int(pull.meta.get("skipped_count") or 0)  # type: ignore[call-overload]
+        summary = build_warehouse(records, pull.meta, db_path, skipped, problems=batch.problems)
     except NoRecordsError as exc:
         raise RefreshError(f"The build failed: {exc}.") from exc
     return RefreshResult(pull, summary, batch)

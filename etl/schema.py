@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump whenever a table or column is added, removed, renamed or changes type or meaning.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_TABLE = "warehouse_info"
 
 # ---- Label sets, in the order every chart, legend and list shows them -------------------------------
@@ -318,6 +318,12 @@ TABLES: dict[str, Table] = {
                 ("record_count", "BIGINT", "records read"),
                 ("trial_count", "BIGINT", "trials written"),
                 ("skipped_count", "BIGINT", "records skipped as unusable"),
+                ("problem_count", "BIGINT", "values dropped and records skipped in this load"),
+                (
+                    "problems",
+                    "VARCHAR",
+                    "those problems as a JSON list of {nct_id, field, reason, where, action} (first 500)",
+                ),
             ),
         ),
         Table(

@@ -18,6 +18,7 @@ from etl.extract.ctgov import (
     SEARCH_TERM,
     USER_AGENT,
     FetchError,
+    IncompletePullError,
     RegistryBlockedError,
     fetch_studies,
     fetch_version,
@@ -142,7 +143,7 @@ def test_pages_repeat_parameters_and_add_page_token() -> None:
 
 def test_studies_are_kept_exactly_as_returned() -> None:
     odd = {"protocolSection": {"x": [1, None, {"y": "ü"}]}, "derivedSection": {}, "extra": 1.5}
-    registry = Registry(FakeClock(), [page([odd])])
+    registry = Registry(FakeClock(), [page([odd], total=1)])
     assert run(registry).studies == [odd]
 
 
@@ -181,10 +182,17 @@ def test_requests_are_spaced_by_rate_limit() -> None:
 
 def test_max_pages_stops_early_and_marks_pull_incomplete() -> None:
     registry = Registry(FakeClock(), three_pages())
-    result = run(registry, max_pages=1)
+    result = run(registry, max_pages=1, allow_partial=True)
     assert len(registry.study_requests) == 1
     assert result.meta["page_count"] == 1
     assert result.meta["complete"] is False
+    assert (result.meta["count_total"], result.meta["record_count"]) == (3, 2)
+
+
+def test_max_pages_without_allow_partial_is_an_incomplete_pull() -> None:
+    registry = Registry(FakeClock(), three_pages())
+    with pytest.raises(IncompletePullError, match=r"--max-pages 1.*2 of 3 studies"):
+        run(registry, max_pages=1)
 
 
 def test_429_honours_retry_after_then_succeeds() -> None:
@@ -424,3 +432,202 @@ def test_outside_test_mode_stamina_waits_retry_after_once(monkeypatch: pytest.Mo
     assert stamina_sleeps == [4.0]
     assert registry.request_times[-1] - registry.request_times[-2] == pytest.approx(4.0)
     assert all(s < 4.0 for s in clock.sleeps)  # the limiter added no second 4 s wait
+
+
+# --- Completeness: the first page's totalCount is the contract --------------------------------
+
+
+def studies_range(start: int, count: int) -> list[dict]:
+    return [study(f"NCT{n:08d}") for n in range(start, start + count)]
+
+
+def test_empty_page_with_token_then_early_end_is_incomplete() -> None:
+    # 50 + 0 (with a token) + 20 = 70 of 120: it used to be saved as complete.
+    registry = Registry(
+        FakeClock(),
+        [
+            page(studies_range(1, 50), token="a", total=120),
+            page([], token="b"),
+            page(studies_range(51, 20)),
+        ],
+    )
+    with pytest.raises(IncompletePullError, match=r"announced 120 studies.*with 70") as info:
+        run(registry, page_size=50)
+    assert "Nothing was saved or loaded" in str(info.value)
+
+
+def test_short_middle_page_is_incomplete() -> None:
+    registry = Registry(
+        FakeClock(),
+        [
+            page(studies_range(1, 50), token="a", total=120),
+            page(studies_range(51, 25), token="b"),
+            page([]),
+        ],
+    )
+    with pytest.raises(IncompletePullError, match="with 75"):
+        run(registry, page_size=50)
+
+
+def test_paging_that_stops_early_is_incomplete() -> None:
+    registry = Registry(
+        FakeClock(), [page(studies_range(1, 50), token="a", total=120), page(studies_range(51, 50))]
+    )
+    with pytest.raises(IncompletePullError, match="with 100"):
+        run(registry, page_size=50)
+
+
+def test_small_difference_from_total_is_tolerated_and_recorded() -> None:
+    # One study withdrawn while paging: within the stated tolerance (2 or 0.5%).
+    registry = Registry(
+        FakeClock(),
+        [
+            page(studies_range(1, 50), token="a", total=120),
+            page(studies_range(51, 50), token="b"),
+            page(studies_range(101, 19)),
+        ],
+    )
+    result = run(registry, page_size=50)
+    assert result.complete
+    assert (result.meta["count_total"], result.meta["record_count"]) == (120, 119)
+    assert result.meta["count_tolerance"] == ctgov.count_tolerance(120) == 2
+
+
+def test_refresh_raw_incomplete_pull_writes_nothing(tmp_path: Path) -> None:
+    raw_dir = tmp_path / "raw"
+    registry = Registry(
+        FakeClock(), [page(studies_range(1, 50), token="a", total=120), page(studies_range(51, 20))]
+    )
+    with pytest.raises(IncompletePullError):
+        refresh_raw(raw_dir=raw_dir, client=registry.client(), page_size=50, sleep=registry.clock.sleep)
+    assert find_latest_pull(raw_dir) is None
+    assert not raw_dir.exists() or not any(raw_dir.iterdir())
+
+
+def test_refresh_raw_allow_partial_saves_truthful_meta_that_build_skips(tmp_path: Path) -> None:
+    raw_dir = tmp_path / "raw"
+    registry = Registry(
+        FakeClock(), [page(studies_range(1, 50), token="a", total=120), page(studies_range(51, 20))]
+    )
+    pull = refresh_raw(
+        raw_dir=raw_dir,
+        client=registry.client(),
+        page_size=50,
+        sleep=registry.clock.sleep,
+        allow_partial=True,
+    )
+    meta = json.loads((pull.folder / "meta.json").read_text())
+    assert (meta["count_total"], meta["record_count"], meta["complete"]) == (120, 70, False)
+    # An incomplete pull is never what a later plain build picks up.
+    assert find_latest_pull(raw_dir) is None
+
+
+def test_endless_page_tokens_stop_at_the_expected_page_count() -> None:
+    counter = {"n": 0}
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        counter["n"] += 1
+        first = 1 + 50 * (counter["n"] - 1)
+        return page(studies_range(first, 50), token=f"t{counter['n']}", total=120)
+
+    registry = Registry(FakeClock(), [endless])
+    with pytest.raises(IncompletePullError, match="kept paging"):
+        run(registry, page_size=50)
+    # ceil((120 + 2) / 50) + 2 = 5 pages at most, never thousands of records.
+    assert len(registry.study_requests) <= ctgov.max_pages_expected(120, 50) == 5
+
+
+def test_missing_total_count_cannot_be_checked() -> None:
+    registry = Registry(FakeClock(), [page([study("NCT00000001")])])
+    with pytest.raises(IncompletePullError, match="no totalCount"):
+        run(registry)
+
+
+def test_record_nested_too_deeply_is_skipped_with_its_nct_id() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    good = json.dumps(study("NCT00000001"))
+    bad = '{"protocolSection": {"identificationModule": {"nctId": "NCT00000002"}}, "x": ' + deep + "}"
+    body = '{"studies": [' + good + ", " + bad + '], "totalCount": 2}'
+    registry = Registry(FakeClock(), [httpx.Response(200, content=body.encode())])
+    result = run(registry)
+    assert [s["protocolSection"]["identificationModule"]["nctId"] for s in result.studies] == ["NCT00000001"]
+    assert result.complete  # the registry sent both; one could not be read, and that is reported
+    assert [(p.nct_id, p.action) for p in result.problems] == [("NCT00000002", "record skipped")]
+    assert "nested too deeply" in result.problems[0].reason
+    assert result.meta["problems"][0]["nct_id"] == "NCT00000002"
+
+
+# --- Retry messages and the per-request deadline ----------------------------------------------
+
+
+def test_retry_message_names_url_reason_and_wait(caplog: pytest.LogCaptureFixture) -> None:
+    registry = Registry(FakeClock(), [httpx.Response(503), page([study("NCT1")], total=1)])
+    with caplog.at_level("WARNING"):
+        run(registry)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1, messages
+    assert "GET https://ctgov.test/api/v2/studies (/api/v2/studies (page 1))" in messages[0]
+    assert "HTTP 503" in messages[0]
+    assert re_search(r"retrying .* in \d+\.\d s \(attempt 1 failed", messages[0])
+    assert not [r for r in caplog.records if r.name == "stamina"]
+
+
+def re_search(pattern: str, text: str) -> bool:
+    import re
+
+    return re.search(pattern, text) is not None
+
+
+def test_dribbling_server_fails_within_the_deadline() -> None:
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.settimeout(10)
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        # Bounded: at most two connections, each dribbling for at most 6 s.
+        for _ in range(2):
+            try:
+                conn, _addr = server.accept()
+            except OSError:
+                return
+            with conn:
+                request = conn.recv(65536).decode("latin-1")
+                if "/api/v2/version" in request:
+                    payload = json.dumps(VERSION).encode()
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                        + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                        + payload
+                    )
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{")
+                deadline = time.monotonic() + 6
+                try:
+                    while time.monotonic() < deadline:
+                        time.sleep(0.2)
+                        conn.sendall(b" ")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=r"did not finish answering .* within 1 s"):
+            fetch_studies(
+                base_url=f"http://127.0.0.1:{port}",
+                client=httpx.Client(timeout=5.0),
+                min_interval_s=0.0,
+                deadline_s=1.0,
+            )
+    finally:
+        elapsed = time.monotonic() - started
+        server.close()
+        thread.join(timeout=8)
+    assert elapsed < 2.5

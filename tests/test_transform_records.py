@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from etl.transform.records import build_tables
+from etl.transform.records import build_tables, build_tables_from_frames
 from tests.fixtures.records import FIXTURE_RECORDS
 
 
@@ -162,3 +162,64 @@ def test_no_records_gives_empty_tables_with_columns() -> None:
     tables = build_tables([])
     assert tables["trials"].height == 0
     assert "nct_id" in tables["trials"].columns and "phase_rank" in tables["trials"].columns
+
+
+def _dated(nct_id: str, title: str, updated: str | None, sites: list[dict] | None = None) -> dict:
+    status = {"lastUpdatePostDateStruct": {"date": updated}} if updated else {}
+    protocol: dict = {
+        "identificationModule": {"nctId": nct_id, "briefTitle": title},
+        "statusModule": status,
+        "contactsLocationsModule": {"locations": sites or []},
+    }
+    return {"protocolSection": protocol}
+
+
+def test_duplicate_records_keep_the_latest_last_update_not_the_last_in_file() -> None:
+    newest = _dated("NCT09999997", "newest", "2025-03-01", [{"facility": "new site"}])
+    older = _dated("NCT09999997", "older", "2024-12", [{"facility": "old site"}])
+    undated = _dated("NCT09999997", "undated", None)
+    tables = build_tables([newest, older, undated])
+    assert tables["trials"]["brief_title"].to_list() == ["newest"]
+    assert tables["trial_sites"]["facility"].to_list() == ["new site"]  # the chosen copy's rows
+
+
+def test_out_of_range_numbers_are_dropped_from_their_field_and_reported() -> None:
+    from etl.transform.records import frame_records
+
+    def with_values(nct_id: str, count: object, lat: object) -> dict:
+        record = _dated(nct_id, nct_id, "2025-01-01", [{"facility": "f", "geoPoint": {"lat": lat, "lon": 1}}])
+        record["protocolSection"]["designModule"] = {"enrollmentInfo": {"count": count}}
+        return record
+
+    records = [
+        with_values("NCT00000001", 2**64, 1e308),
+        with_values("NCT00000002", 1e308, 10**400),
+        with_values("NCT00000003", 12, 45.5),
+        with_values("NCT00000004", -5, float("nan")),
+    ]
+    problems: list = []
+    frames = frame_records(records, problems)
+    tables = build_tables_from_frames(frames)
+    counts = dict(zip(tables["trials"]["nct_id"], tables["trials"]["enrollment_count"], strict=True))
+    assert counts == {"NCT00000001": None, "NCT00000002": None, "NCT00000003": 12, "NCT00000004": None}
+    assert tables["trial_sites"]["latitude"].to_list() == [None, None, 45.5, None]
+    described = [p.describe() for p in problems]
+    assert (
+        "NCT00000001 designModule.enrollmentInfo.count: 18446744073709551616 is out of range "
+        "(0..2147483647) (value dropped)"
+    ) in described
+    assert any(d.startswith("NCT00000002 designModule.enrollmentInfo.count: 1e+308") for d in described)
+    lat = "NCT00000001 locations[1].geoPoint.lat: 1e+308 is out of range"
+    assert any(d.startswith(lat) for d in described)
+    assert any(d.startswith("NCT00000004 locations[1].geoPoint.lat: nan") for d in described)
+    assert len(problems) == 6
+
+
+def test_text_that_is_not_valid_unicode_is_dropped_and_reported() -> None:
+    from etl.transform.records import frame_records
+
+    bad = _dated("NCT00000001", "broken \ud800 title", "2025-01-01")
+    problems: list = []
+    tables = build_tables_from_frames(frame_records([bad, _dated("NCT00000002", "fine", None)], problems))
+    assert tables["trials"]["brief_title"].to_list() == [None, "fine"]
+    assert [(p.nct_id, p.field) for p in problems] == [("NCT00000001", "brief_title")]

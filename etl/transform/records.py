@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import polars as pl
 
+from etl.problems import DataProblem
 from etl.transform.dates import (
     classify_date_precision,
     label_phases,
@@ -22,18 +24,37 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _integer(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+# Counts are stored as 64-bit integers; no trial enrols anywhere near this many people, so a
+# larger number is a broken value (2**64, 1e308), dropped and reported rather than crashing a build.
+MAX_COUNT = 2**31 - 1
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _count(value: object) -> tuple[int | None, str | None]:
+    """A registry count (0..MAX_COUNT) and, when a number had to be dropped, why."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, None  # absent or the wrong type: "not stated", as before
+    if isinstance(value, float) and not value.is_integer():
+        return None, f"{value!r} is not a whole number"
+    if not 0 <= value <= MAX_COUNT:
+        return None, f"{value!r} is out of range (0..{MAX_COUNT})"
+    return int(value), None
+
+
+def _coordinate(value: object, limit: float) -> tuple[float | None, str | None]:
+    """A latitude (limit 90) or longitude (limit 180) and, when a number had to be dropped, why."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None, f"{value!r} is out of range (-{limit:g}..{limit:g})"
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        return None, f"{value!r} is out of range (-{limit:g}..{limit:g})"
+    return number, None
+
+
+def _shorten(reason: str, limit: int = 160) -> str:
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 # List cells travel as one joined string: building a Polars list column from Python lists
@@ -131,7 +152,7 @@ SITE_COLUMNS = {
     "longitude": pl.Float64,
 }
 
-# Side rows remember which record they came from, so a repeated NCT ID keeps its last record's rows.
+# Side rows remember which record they came from, so a repeated NCT ID keeps its chosen copy's rows.
 _INDEX = {"_record_index": pl.UInt32}
 
 _DATE_KEYS = {
@@ -143,12 +164,22 @@ _DATE_KEYS = {
 }
 
 
-def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
+def frame_records(
+    records: Iterable[dict], problems: list[DataProblem] | None = None
+) -> dict[str, pl.DataFrame]:
     """Flatten raw records into typed row frames (one pass; wrong-typed fields become null).
 
     A plain loop over dicts is several times faster than Polars' nested-struct inference here,
-    and it tolerates the odd record whose field has the wrong JSON type.
+    and it tolerates the odd record whose field has the wrong JSON type. A number no column can
+    hold (an enrollment of 2**64, a latitude of 1e308) or text that is not valid Unicode is
+    dropped from its field and described in `problems` (NCT ID, field, reason); the rest loads.
     """
+    found: list[DataProblem] = [] if problems is None else problems
+
+    def drop(nct_id: str, field: str, reason: str | None) -> None:
+        if reason:
+            found.append(DataProblem(reason=_shorten(reason), nct_id=nct_id, field=field))
+
     studies: dict[str, list] = {name: [] for name in STUDY_COLUMNS}
     conditions: list[tuple] = []
     interventions: list[tuple] = []
@@ -170,6 +201,8 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
         enrollment = _get(design, "enrollmentInfo")
         eligibility = _get(protocol, "eligibilityModule")
         healthy = eligibility.get("healthyVolunteers")
+        enrollment_count, why = _count(enrollment.get("count"))
+        drop(nct_id, "designModule.enrollmentInfo.count", why)
         row = {
             "nct_id": nct_id,
             "brief_title": _text(ident.get("briefTitle")),
@@ -182,7 +215,7 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
             "study_type": _text(design.get("studyType")),
             "lead_sponsor": _text(lead.get("name")),
             "lead_sponsor_class": _text(lead.get("class")),
-            "enrollment_count": _integer(enrollment.get("count")),
+            "enrollment_count": enrollment_count,
             "enrollment_type": _text(enrollment.get("type")),
             "min_age_text": _text(eligibility.get("minimumAge")),
             "max_age_text": _text(eligibility.get("maximumAge")),
@@ -224,6 +257,10 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
         locations = _get(protocol, "contactsLocationsModule").get("locations")
         for order, site in enumerate(_dicts(locations), 1):
             geo = _get(site, "geoPoint")
+            latitude, why = _coordinate(geo.get("lat"), 90.0)
+            drop(nct_id, f"locations[{order}].geoPoint.lat", why)
+            longitude, why = _coordinate(geo.get("lon"), 180.0)
+            drop(nct_id, f"locations[{order}].geoPoint.lon", why)
             sites.append(
                 (
                     nct_id,
@@ -233,15 +270,76 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
                     _text(site.get("state")),
                     _text(site.get("country")),
                     _text(site.get("status")),
-                    _number(geo.get("lat")),
-                    _number(geo.get("lon")),
+                    latitude,
+                    longitude,
                     index,
                 )
             )
     joined_study_schema = {
         k: pl.String if k in ("keywords", "phases") else v for k, v in STUDY_COLUMNS.items()
     }
-    joined_intervention_schema = {**INTERVENTION_COLUMNS, "other_names": pl.String, **_INDEX}
+    joined_interventions = {**INTERVENTION_COLUMNS, "other_names": pl.String, **_INDEX}
+    try:
+        return _make_frames(
+            studies, conditions, interventions, sponsors, sites, joined_study_schema, joined_interventions
+        )
+    except UnicodeEncodeError:
+        # Rare (a JSON "\ud800" escape): find and drop the offending texts, then build again.
+        side_rows = [
+            (conditions, "conditions", list(CONDITION_COLUMNS)),
+            (interventions, "interventions", list(INTERVENTION_COLUMNS)),
+            (sponsors, "sponsors", list(SPONSOR_COLUMNS)),
+            (sites, "locations", list(SITE_COLUMNS)),
+        ]
+        _drop_unencodable_texts(studies, side_rows, found)
+        return _make_frames(
+            studies, conditions, interventions, sponsors, sites, joined_study_schema, joined_interventions
+        )
+
+
+def _is_encodable(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_UNENCODABLE = "text is not valid Unicode (a lone surrogate escape)"
+
+
+def _drop_unencodable_texts(
+    studies: dict[str, list], side_rows: list[tuple[list[tuple], str, list[str]]], found: list[DataProblem]
+) -> None:
+    """Replace texts that cannot be stored (lone surrogates) with null, reporting each."""
+    nct_ids = studies["nct_id"]
+    for column, values in studies.items():
+        for i, value in enumerate(values):
+            if not _is_encodable(value):
+                values[i] = None
+                found.append(DataProblem(reason=_UNENCODABLE, nct_id=nct_ids[i], field=column))
+    for rows, table, names in side_rows:
+        for i, row in enumerate(rows):
+            if all(_is_encodable(v) for v in row):
+                continue
+            bad = [j for j, v in enumerate(row) if not _is_encodable(v)]
+            rows[i] = tuple(None if j in bad else v for j, v in enumerate(row))
+            nct_id = row[0] if isinstance(row[0], str) else None
+            for j in bad:
+                found.append(DataProblem(reason=_UNENCODABLE, nct_id=nct_id, field=f"{table}.{names[j]}"))
+
+
+def _make_frames(
+    studies: dict[str, list],
+    conditions: list[tuple],
+    interventions: list[tuple],
+    sponsors: list[tuple],
+    sites: list[tuple],
+    joined_study_schema: dict[str, pl.DataType],
+    joined_intervention_schema: dict[str, pl.DataType],
+) -> dict[str, pl.DataFrame]:
     return {
         "studies": _split_lists(pl.DataFrame(studies, schema=joined_study_schema), ("keywords", "phases")),
         "conditions": pl.DataFrame(conditions, schema={**CONDITION_COLUMNS, **_INDEX}, orient="row"),
@@ -260,7 +358,7 @@ def _clean_text(expr: pl.Expr) -> pl.Expr:
 
 
 def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
-    """One row per study with the foundation columns (dedup keeps the last record of an NCT ID)."""
+    """One row per study with the foundation columns (expects one row per NCT ID)."""
     date_columns: list[pl.Expr] = []
     for column in _DATE_KEYS:
         out_name = column.removesuffix("_text")
@@ -331,14 +429,28 @@ def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def keep_latest_copies(studies: pl.DataFrame) -> pl.DataFrame:
+    """One row per NCT ID: the copy with the latest lastUpdatePostDate (later in the input on a tie).
+
+    A copy with no readable date loses to one with a date. `_record_index` is kept so the side
+    tables can keep the rows of the chosen copy only.
+    """
+    return (
+        studies.with_row_index("_record_index")
+        .with_columns(parse_partial_date(pl.col("last_update_date_text")).alias("_updated"))
+        .sort(["_updated", "_record_index"], nulls_last=False)
+        .unique("nct_id", keep="last", maintain_order=True)
+        .sort("_record_index")
+        .drop("_updated")
+    )
+
+
 def build_tables_from_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The five foundation tables from the frames made by `frame_records` (records may repeat)."""
-    studies = (
-        frames["studies"].with_row_index("_record_index").unique("nct_id", keep="last", maintain_order=True)
-    )
+    studies = keep_latest_copies(frames["studies"])
     keep = studies.select("nct_id", "_record_index")
     # Side rows carry the index of the record they came from, so a repeated study keeps only
-    # the rows of its last record.
+    # the rows of the copy chosen above.
     side = {}
     for name, frame in (
         ("conditions", frames["conditions"]),
