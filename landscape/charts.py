@@ -20,6 +20,7 @@ import polars as pl
 
 from landscape.chart_text import escape_plotly_text, shorten_label, wrap_label
 from landscape.colors import (
+    OTHER_COLOR,
     STATUS_GROUP_COLORS,
     interpolate_scale,
     pick_stable_color,
@@ -155,6 +156,7 @@ def _figure(
         )
         margin["b"] = 44 + 22 * rows
         height += 20 + 22 * rows
+    _merge_other_entries(data)
     legend.update(layout.pop("legend", {}))
     margin.update(layout.pop("margin", {}))
     full = {
@@ -169,6 +171,23 @@ def _figure(
         **layout,
     }
     return go.Figure({"data": data, "layout": full}, _validate=False)
+
+
+def _merge_other_entries(data: list[Spec]) -> None:
+    """Traces drawn in OTHER_COLOR share one legend entry, "other", instead of several grey ones."""
+    others = [
+        t
+        for t in data
+        if t.get("showlegend", True)
+        and OTHER_COLOR in ((t.get("marker") or {}).get("color"), (t.get("line") or {}).get("color"))
+    ]
+    if len(others) < 2:
+        return
+    for index, trace in enumerate(others):
+        trace["legendgroup"] = "other"
+        trace["showlegend"] = index == 0
+        if index == 0:
+            trace["name"] = "other"
 
 
 def _customdata(frame: pl.DataFrame, columns: Sequence[str]) -> list[list[str]] | None:

@@ -213,7 +213,8 @@ def map_target_colors(labels: Iterable[str]) -> dict[str, str]:
 
     Each label keeps its usual colour unless an earlier label in this legend already uses that hue
     family; then it takes the first family still free, so no two targets in one legend look alike.
-    The neutrals (undisclosed, other) are exempt. Beyond nine coloured targets families must repeat.
+    The neutrals (undisclosed, other) are exempt. Past nine coloured targets every family is taken,
+    so the rest are drawn in OTHER_COLOR and the chart lists them as one "other" legend entry.
     """
     colors: dict[str, str] = {}
     used: set[str] = set()
@@ -224,10 +225,14 @@ def map_target_colors(labels: Iterable[str]) -> dict[str, str]:
             continue
         family = name_hue_family(color)
         if family in used:
-            free = [c for c in TARGET_FAMILY_COLORS.values() if name_hue_family(c) not in used]
-            if free:
-                color = free[0]
-                family = name_hue_family(color)
+            # Least prominent families first, so a rare target does not borrow CD19's blue.
+            free = [c for c in reversed(TARGET_FAMILY_COLORS.values()) if name_hue_family(c) not in used]
+            if not free:
+                # Every family is taken: the rest are drawn as "other" (charts merge their legend entries).
+                colors[label] = OTHER_COLOR
+                continue
+            color = free[0]
+            family = name_hue_family(color)
         used.add(family)
         colors[label] = color
     return colors
