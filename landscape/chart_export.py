@@ -101,7 +101,7 @@ def write_caption_lines(context: ChartContext) -> list[str]:
     """The caption under an exported chart: filters in words, n trials, then the source line."""
     count = "n = unknown" if context.trial_count is None else f"n = {context.trial_count:,} trials"
     filters = f"Filters: {describe_filters_in_words(context.filters, context.measure_labels)}"
-    lines = wrap_lines(f"{count}. {filters}", _CAPTION_CHARS, max_lines=5)
+    lines = wrap_lines(f"{count}. {filters}", _CAPTION_CHARS, max_lines=8)
     return [*lines, *wrap_lines(write_source_line(context.data_date), _CAPTION_CHARS, max_lines=3)]
 
 

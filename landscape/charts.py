@@ -462,11 +462,12 @@ def draw_treemap(
     """A two-level treemap (e.g. condition family -> condition), sized by `value`, coloured by parent."""
     parents = frame.group_by(parent).agg(pl.col(value).sum()).sort([value, parent], descending=[True, False])
     parent_names = parents[parent].to_list()
-    ids = [f"p:{p}" for p in parent_names] + [
-        f"c:{p}/{c}" for p, c in frame.select(parent, child).iter_rows()
+    # Ids are never shown, but escaped like the labels so nothing in the figure reads as markup.
+    ids = [f"p:{_esc(p)}" for p in parent_names] + [
+        f"c:{_esc(p)}/{_esc(c)}" for p, c in frame.select(parent, child).iter_rows()
     ]
     labels = [_esc(p) for p in parent_names] + [_esc(c) for c in frame[child].to_list()]
-    tree_parents = [""] * parents.height + [f"p:{p}" for p in frame[parent].to_list()]
+    tree_parents = [""] * parents.height + [f"p:{_esc(p)}" for p in frame[parent].to_list()]
     # Conditions are a lighter shade of their family, so family blocks stay recognisable.
     colors = [_color(p, color_map) for p in parent_names]
     colors += [lighten_color(_color(p, color_map), 0.3) for p in frame[parent].to_list()]
