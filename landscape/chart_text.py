@@ -54,6 +54,8 @@ def wrap_lines(text: object, width: int = 24, max_lines: int = 2) -> list[str]:
     """A label as at most `max_lines` lines of about `width` characters, broken between words; what
     does not fit ends the last line with an ellipsis (raw text, not escaped)."""
     value = "" if text is None else " ".join(str(text).split())
+    if max_lines <= 1:
+        return [shorten_label(value, width)]
     lines: list[str] = []
     current = ""
     pieces = _pieces(value)

@@ -354,7 +354,9 @@ def draw_matrix(
     counts = frame[value].to_list()
     for xv, yv, count in zip(frame[x].to_list(), frame[y].to_list(), counts, strict=True):
         grid[y_index[yv]][x_index[xv]] = count
-    x_map = label_categories(xs, _COLUMN_LABEL_WIDTH + 4)
+    # Many columns are narrow at 1024 px: upright one-line labels (cut between words) never overlap.
+    many_columns = len(xs) > 8
+    x_map = label_categories(xs, 22 if many_columns else _COLUMN_LABEL_WIDTH + 4, 1 if many_columns else 2)
     y_map = label_categories(ys, _LABEL_WIDTH)
     x_labels = [x_map[v] for v in xs]
     y_labels = [y_map[v] for v in ys]
@@ -398,7 +400,7 @@ def draw_matrix(
             x_title,
             categoryorder="array",
             categoryarray=x_labels,
-            tickangle=-40,
+            tickangle=-90 if many_columns else -40,
             side="bottom",
             showgrid=False,
         ),

@@ -244,6 +244,11 @@ def test_heatmap_axes_wrap_between_words() -> None:
     fig = charts.draw_matrix(frame, "c", "a", "n", "T", "Condition", "Target")
     assert "autoimmune disease<br>(unspecified)" in list(fig.data[0].x)
     assert fig.data[1].hovertext[0] == f"CD19 × {long}"
+    # Past eight columns the labels stand upright on one line, still cut only between words.
+    many = pl.DataFrame({"c": [f"{long} {i}" for i in range(10)], "a": ["CD19"] * 10, "n": list(range(10))})
+    upright = charts.draw_matrix(many, "c", "a", "n", "T", "Condition", "Target")
+    assert upright.layout.xaxis.tickangle == -90
+    assert all("<br>" not in label and label.startswith("autoimmune disease") for label in upright.data[0].x)
 
 
 # --- registry text is text ------------------------------------------------------------------------
