@@ -4,12 +4,14 @@ Figures are written as plain Plotly specs (dicts) and wrapped without Plotly's p
 validating a figure costs 10-20 ms, more than the cached query behind it, and a page draws several
 after every filter change. tests/test_queries_landscape.py validates every builder's output instead.
 Points carry `customdata` with the filter values they stand for, so landscape.drilldown can narrow the
-filters when one is clicked.
+filters when one is clicked. Every text a figure shows (category ticks, legend entries, hovers, titles)
+passes through landscape.chart_text.escape_plotly_text here, so registry text is never read as markup;
+customdata stays raw, because it holds filter values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,17 +19,27 @@ import plotly.graph_objects as go
 import polars as pl
 
 from etl.schema import PHASE_RANKS
-from landscape.colors import STATUS_GROUP_COLORS, pick_stable_color
+from landscape.chart_text import escape_plotly_text, shorten_label, wrap_label
+from landscape.colors import (
+    OTHER_COLOR,
+    STATUS_GROUP_COLORS,
+    interpolate_scale,
+    pick_stable_color,
+    pick_text_color,
+    resolve_sequential_scale,
+)
 from landscape.geo import load_world_outline
 
-__all__ = ["STATUS_GROUP_COLORS", "draw_bar"]
+__all__ = ["STATUS_GROUP_COLORS", "draw_bar", "shorten_label"]
 
 _FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 13}
 _MARGIN = {"l": 10, "r": 10, "t": 64, "b": 10}
 _GRID = "#eeeeee"
 _DEFAULT_HEIGHT = 380
 _ROW_HEIGHT = 26  # per category on horizontal charts, so labels never overlap
-_MAX_LABEL = 42
+_WRAPPED_ROW_HEIGHT = 36  # per category whose label wraps onto two lines
+_LABEL_WIDTH = 30  # characters per line of a category label beside horizontal bars
+_COLUMN_LABEL_WIDTH = 16  # characters per line of a label under a vertical bar or heatmap column
 _NEUTRAL = "#4c78a8"
 _MIN_SLOTS = 4
 
@@ -40,10 +52,38 @@ PHASE_RANK_LABELS: dict[int, str] = {
 Spec = dict[str, Any]
 
 
-def shorten_label(text: object, limit: int = _MAX_LABEL) -> str:
-    """A category label cut to fit an axis (the full text stays in the hover)."""
-    value = "" if text is None else str(text)
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+def _esc(text: object) -> str:
+    return escape_plotly_text(text)
+
+
+def _hover(text: object) -> str:
+    """Escaped hover text; a page's line breaks (newline or <br>) stay breaks."""
+    return escape_plotly_text(text, keep_breaks=True)
+
+
+def label_categories(values: Sequence[object], width: int, max_lines: int = 2) -> dict[object, str]:
+    """Category -> escaped axis label wrapped at word boundaries (numbers stay numbers).
+
+    Two categories that would wrap to the same text get invisible distinct endings, so Plotly never
+    merges them into one bar; the full text is in every hover.
+    """
+    labels: dict[object, str] = {}
+    seen: set[str] = set()
+    for value in dict.fromkeys(values):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            labels[value] = value  # type: ignore[assignment]
+            continue
+        label = wrap_label(value, width, max_lines)
+        while label in seen:
+            label += "\u200b"
+        seen.add(label)
+        labels[value] = label
+    return labels
+
+
+def _row_height(labels: Iterable[object]) -> int:
+    wrapped = any("<br>" in str(label) for label in labels)
+    return _WRAPPED_ROW_HEIGHT if wrapped else _ROW_HEIGHT
 
 
 def pick_year_step(first: object, last: object) -> int:
@@ -52,9 +92,9 @@ def pick_year_step(first: object, last: object) -> int:
     return 1 if span <= 12 else 2 if span <= 24 else 5
 
 
-def size_for_rows(count: int, minimum: int = 240, extra: int = 110) -> int:
+def size_for_rows(count: int, minimum: int = 240, extra: int = 110, row_height: int = _ROW_HEIGHT) -> int:
     """Chart height for `count` horizontal categories."""
-    return max(minimum, extra + _ROW_HEIGHT * count)
+    return max(minimum, extra + row_height * count)
 
 
 def lighten_color(hex_color: str, amount: float) -> str:
@@ -72,7 +112,7 @@ def _color(group: object, color_map: Mapping[str, str] | None) -> str:
 
 def _axis(title: str = "", **extra: Any) -> Spec:
     return {
-        "title": {"text": title},
+        "title": {"text": _esc(title)},
         "showgrid": True,
         "gridcolor": _GRID,
         "zeroline": False,
@@ -90,9 +130,9 @@ def _figure(
     legend_below: bool = False,
 ) -> go.Figure:
     """Wrap a spec in a Figure with the shared title, margins, font and legend (no validation pass)."""
-    title_spec: Spec = {"text": title, "x": 0.0, "xanchor": "left"}
+    title_spec: Spec = {"text": _hover(title), "x": 0.0, "xanchor": "left"}
     if subtitle:
-        title_spec["subtitle"] = {"text": subtitle, "font": {"size": 12, "color": "#555"}}
+        title_spec["subtitle"] = {"text": _hover(subtitle), "font": {"size": 12, "color": "#555"}}
     margin = {**_MARGIN, "t": 84} if subtitle else dict(_MARGIN)
     legend: Spec = {"title": {"text": ""}, "traceorder": "normal"}
     if legend_below:
@@ -111,6 +151,7 @@ def _figure(
         )
         margin["b"] = 44 + 22 * rows
         height += 20 + 22 * rows
+    _merge_other_entries(data)
     legend.update(layout.pop("legend", {}))
     margin.update(layout.pop("margin", {}))
     full = {
@@ -127,6 +168,23 @@ def _figure(
     return go.Figure({"data": data, "layout": full}, _validate=False)
 
 
+def _merge_other_entries(data: list[Spec]) -> None:
+    """Traces drawn in OTHER_COLOR share one legend entry, "other", instead of several grey ones."""
+    others = [
+        t
+        for t in data
+        if t.get("showlegend", True)
+        and OTHER_COLOR in ((t.get("marker") or {}).get("color"), (t.get("line") or {}).get("color"))
+    ]
+    if len(others) < 2:
+        return
+    for index, trace in enumerate(others):
+        trace["legendgroup"] = "other"
+        trace["showlegend"] = index == 0
+        if index == 0:
+            trace["name"] = "other"
+
+
 def _customdata(frame: pl.DataFrame, columns: Sequence[str]) -> list[list[str]] | None:
     if not columns:
         return None
@@ -140,6 +198,22 @@ def _ordered(values: Sequence[object], order: Sequence[object] | None) -> list[o
         return present
     ranked = [v for v in order if v in set(present)]
     return ranked + [v for v in present if v not in set(ranked)]
+
+
+def order_groups_by_count(
+    frame: pl.DataFrame, group: str, weight: str | None, order: Sequence[object] | None, how: str = "sum"
+) -> list[object]:
+    """Legend order: the page's explicit order (for ordered scales such as phase or status), else by
+    count, largest first (ties by name). weight is the column summed (or its max, for cumulative lines);
+    None counts rows."""
+    if order is not None or frame.is_empty():
+        return _ordered(frame[group].to_list(), order)
+    amount = pl.len() if weight is None else pl.col(weight).max() if how == "max" else pl.col(weight).sum()
+    totals = frame.group_by(group).agg(amount.alias("_total"))
+    ranked = sorted(
+        totals.iter_rows(), key=lambda row: (-(row[1] or 0), "" if row[0] is None else str(row[0]))
+    )
+    return [row[0] for row in ranked]
 
 
 def _with_custom(trace: Spec, frame: pl.DataFrame, custom: Sequence[str]) -> Spec:
@@ -174,9 +248,9 @@ def draw_bar(
     down the y axis). custom names the columns carried as customdata for drill-down.
     """
     one_trace_per_bar = color is None or color == x
-    groups = [None] if color is None else _ordered(frame[color].to_list(), color_order)
+    groups = [None] if color is None else order_groups_by_count(frame, color, y, color_order)
     categories = _ordered(frame[x].to_list(), category_order)
-    labels = {c: (c if isinstance(c, int | float) else shorten_label(c)) for c in categories}
+    labels = label_categories(categories, _LABEL_WIDTH if horizontal else _COLUMN_LABEL_WIDTH)
     value_ref = "x" if horizontal else "y"
     data: list[Spec] = []
     for group in groups:
@@ -191,11 +265,11 @@ def draw_bar(
             "x": values if horizontal else shown,
             "y": shown if horizontal else values,
             "orientation": "h" if horizontal else "v",
-            "name": "" if group is None else str(group),
+            "name": "" if group is None else _esc(group),
             "marker": {"color": _NEUTRAL if group is None else _color(group, color_map)},
-            "hovertext": [str(c) for c in cats],
-            "hovertemplate": ("%{hovertext}" if group is None else f"%{{hovertext}}<br>{group}")
-            + f"<br>{y_title}: %{{{value_ref}:,}}<extra></extra>",
+            # Registry text goes into hovertext (escaped), never into the template, where "%{" is code.
+            "hovertext": [_esc(c) if group is None else f"{_esc(c)}<br>{_esc(group)}" for c in cats],
+            "hovertemplate": f"%{{hovertext}}<br>{_esc(y_title)}: %{{{value_ref}:,}}<extra></extra>",
             # Colour repeats the category axis when one trace draws each bar: no legend needed.
             "showlegend": not one_trace_per_bar,
         }
@@ -233,7 +307,11 @@ def draw_bar(
         "xaxis": value_axis if horizontal else category_axis,
         "yaxis": category_axis if horizontal else value_axis,
     }
-    default_height = size_for_rows(len(categories)) if horizontal else _DEFAULT_HEIGHT
+    default_height = (
+        size_for_rows(len(categories), row_height=_row_height(labels.values()))
+        if horizontal
+        else _DEFAULT_HEIGHT
+    )
     return _figure(
         data, layout, title, height or default_height, subtitle, legend_below=not one_trace_per_bar
     )
@@ -257,6 +335,9 @@ def draw_matrix(
 ) -> go.Figure:
     """A heatmap of counts with each cell's number written in it; cells are clickable for drill-down.
 
+    colorscale names one of landscape.colors.SEQUENTIAL_SCALES ("Blues", "Greens", "Purples",
+    "Oranges"); the figure carries it as an explicit light-to-dark list from zero to the largest
+    count, so the fullest cell is the darkest. Each number is dark or white by its cell's lightness.
     Plotly heatmap cells cannot be selected, so an invisible marker sits on each filled cell to carry
     the click and its customdata.
     """
@@ -268,37 +349,43 @@ def draw_matrix(
     counts = frame[value].to_list()
     for xv, yv, count in zip(frame[x].to_list(), frame[y].to_list(), counts, strict=True):
         grid[y_index[yv]][x_index[xv]] = count
-    x_labels = [shorten_label(v, 28) for v in xs]
-    y_labels = [shorten_label(v) for v in ys]
+    # Many columns are narrow at 1024 px: upright one-line labels (cut between words) never overlap.
+    many_columns = len(xs) > 8
+    x_map = label_categories(xs, 22 if many_columns else _COLUMN_LABEL_WIDTH + 4, 1 if many_columns else 2)
+    y_map = label_categories(ys, _LABEL_WIDTH)
+    x_labels = [x_map[v] for v in xs]
+    y_labels = [y_map[v] for v in ys]
     max_z = max((v for v in counts if v is not None), default=0)
+    scale = resolve_sequential_scale(colorscale)
     heat: Spec = {
         "type": "heatmap",
         "z": grid,
         "x": x_labels,
         "y": y_labels,
-        "colorscale": colorscale,
+        "colorscale": scale,
         # From zero, so a pale cell means few trials, not merely the fewest of those shown.
         "zmin": 0,
-        "colorbar": {"title": {"text": value_title}, "thickness": 12},
+        "zmax": max(max_z, 1),
+        "colorbar": {"title": {"text": _esc(value_title)}, "thickness": 12},
         "hoverongaps": False,
         "hoverinfo": "skip",
         "xgap": 2,
         "ygap": 2,
     }
+    cell_colors = [interpolate_scale(scale, (v or 0) / max(max_z, 1)) for v in counts]
     marks: Spec = {
         "type": "scatter",
-        "x": [shorten_label(v, 28) for v in frame[x].to_list()],
-        "y": [shorten_label(v) for v in frame[y].to_list()],
+        "x": [x_map[v] for v in frame[x].to_list()],
+        "y": [y_map[v] for v in frame[y].to_list()],
         "mode": "markers+text",
         "text": [str(v) for v in counts],
-        # Dark cells get white numbers: the text colour follows the cell's share of the maximum.
-        "textfont": {
-            "size": 11,
-            "color": ["white" if max_z and (v or 0) > 0.55 * max_z else "#222" for v in counts],
-        },
+        # Each number in whichever of dark or white contrasts more with its own cell.
+        "textfont": {"size": 11, "color": [pick_text_color(c) for c in cell_colors]},
         "marker": {"size": 18, "opacity": 0, "color": "#000"},
-        "hovertext": [f"{a} × {b}" for a, b in zip(frame[y].to_list(), frame[x].to_list(), strict=True)],
-        "hovertemplate": f"%{{hovertext}}<br>{value_title}: %{{text}}<extra></extra>",
+        "hovertext": [
+            f"{_esc(a)} × {_esc(b)}" for a, b in zip(frame[y].to_list(), frame[x].to_list(), strict=True)
+        ],
+        "hovertemplate": f"%{{hovertext}}<br>{_esc(value_title)}: %{{text}}<extra></extra>",
         "showlegend": False,
         "selected": {"marker": {"opacity": 0}},
         "unselected": {"marker": {"opacity": 0}},
@@ -308,7 +395,7 @@ def draw_matrix(
             x_title,
             categoryorder="array",
             categoryarray=x_labels,
-            tickangle=-40,
+            tickangle=-90 if many_columns else -40,
             side="bottom",
             showgrid=False,
         ),
@@ -316,7 +403,9 @@ def draw_matrix(
             y_title, categoryorder="array", categoryarray=list(reversed(y_labels)), showgrid=False
         ),
     }
-    height = max(300, 150 + 28 * len(ys) + 4 * max((len(str(v)) for v in x_labels), default=0))
+    longest = max((len(line) for v in x_labels for line in str(v).split("<br>")), default=0)
+    row_height = 34 if any("<br>" in str(v) for v in y_labels) else 28
+    height = max(300, 150 + row_height * len(ys) + 6 * longest)
     return _figure([heat, _with_custom(marks, frame, custom)], layout, title, height, subtitle)
 
 
@@ -336,17 +425,19 @@ def draw_lines(
 ) -> go.Figure:
     """One line with markers per `color` group (e.g. cumulative trials per target by year)."""
     data: list[Spec] = []
-    for group in _ordered(frame[color].to_list(), color_order):
+    for group in order_groups_by_count(frame, color, y, color_order, how="max"):
         part = frame.filter(pl.col(color) == group).sort(x)
         trace: Spec = {
             "type": "scatter",
             "x": part[x].to_list(),
             "y": part[y].to_list(),
             "mode": "lines+markers",
-            "name": str(group),
+            "name": _esc(group),
             "line": {"color": _color(group, color_map), "width": 2},
             "marker": {"color": _color(group, color_map)},
-            "hovertemplate": f"{group}<br>{x_title}: %{{x}}<br>{y_title}: %{{y:,}}<extra></extra>",
+            "hovertext": [_esc(group)] * part.height,
+            "hovertemplate": f"%{{hovertext}}<br>{_esc(x_title)}: %{{x}}<br>{_esc(y_title)}: %{{y:,}}"
+            "<extra></extra>",
         }
         data.append(_with_custom(trace, part, custom))
     x_axis = _axis(x_title)
@@ -368,11 +459,12 @@ def draw_treemap(
     """A two-level treemap (e.g. condition family -> condition), sized by `value`, coloured by parent."""
     parents = frame.group_by(parent).agg(pl.col(value).sum()).sort([value, parent], descending=[True, False])
     parent_names = parents[parent].to_list()
-    ids = [f"p:{p}" for p in parent_names] + [
-        f"c:{p}/{c}" for p, c in frame.select(parent, child).iter_rows()
+    # Ids are never shown, but escaped like the labels so nothing in the figure reads as markup.
+    ids = [f"p:{_esc(p)}" for p in parent_names] + [
+        f"c:{_esc(p)}/{_esc(c)}" for p, c in frame.select(parent, child).iter_rows()
     ]
-    labels = [str(p) for p in parent_names] + [str(c) for c in frame[child].to_list()]
-    tree_parents = [""] * parents.height + [f"p:{p}" for p in frame[parent].to_list()]
+    labels = [_esc(p) for p in parent_names] + [_esc(c) for c in frame[child].to_list()]
+    tree_parents = [""] * parents.height + [f"p:{_esc(p)}" for p in frame[parent].to_list()]
     # Conditions are a lighter shade of their family, so family blocks stay recognisable.
     colors = [_color(p, color_map) for p in parent_names]
     colors += [lighten_color(_color(p, color_map), 0.3) for p in frame[parent].to_list()]
@@ -409,13 +501,13 @@ def draw_box_stats(
         data.append(
             {
                 "type": "box",
-                "x": [label],
+                "x": [_esc(label)],
                 "lowerfence": [row["lo"]],
                 "q1": [row["q1"]],
                 "median": [row["median"]],
                 "q3": [row["q3"]],
                 "upperfence": [row["hi"]],
-                "name": label,
+                "name": _esc(label),
                 "marker": {"color": (color_map or {}).get(label, _NEUTRAL)},
                 "showlegend": False,
                 "hoverinfo": "y",
@@ -424,7 +516,7 @@ def draw_box_stats(
     data.append(
         {
             "type": "scatter",
-            "x": [str(v) for v in frame[x].to_list()],
+            "x": [_esc(v) for v in frame[x].to_list()],
             "y": frame["hi"].to_list(),
             "mode": "text",
             "text": [f"n={n:,}" for n in frame["n"].to_list()],
@@ -454,23 +546,23 @@ def draw_gantt(
     """Horizontal bars from start to planned completion, one row per trial (columns label, start, finish,
     finish_known, hover); rows without a planned completion run to `as_of`, hatched."""
     data: list[Spec] = []
-    row_order = frame["label"].to_list()
-    for group in _ordered(frame[color].to_list(), color_order):
+    row_order = [_esc(v) for v in frame["label"].to_list()]
+    for group in order_groups_by_count(frame, color, None, color_order):
         part = frame.filter(pl.col(color) == group)
         starts = part["start"].to_list()
         finishes = part["finish"].to_list()
         trace: Spec = {
             "type": "bar",
-            "y": part["label"].to_list(),
+            "y": [_esc(v) for v in part["label"].to_list()],
             "x": [(f - s).days * 86_400_000 for s, f in zip(starts, finishes, strict=True)],
             "base": [s.isoformat() for s in starts],
             "orientation": "h",
-            "name": str(group),
+            "name": _esc(group),
             "marker": {
                 "color": _color(group, color_map),
                 "pattern": {"shape": ["" if k else "/" for k in part["finish_known"].to_list()]},
             },
-            "hovertext": part["hover"].to_list(),
+            "hovertext": [_hover(v) for v in part["hover"].to_list()],
             "hovertemplate": "%{hovertext}<extra></extra>",
         }
         data.append(_with_custom(trace, part, custom))
@@ -553,7 +645,7 @@ def draw_site_map(points: pl.DataFrame, title: str, *, subtitle: str | None = No
                 "opacity": 0.75,
                 "line": {"width": 2 if symbol.endswith("open") else 0.5, "color": colour},
             },
-            "hovertext": part["hover"].to_list(),
+            "hovertext": [_hover(v) for v in part["hover"].to_list()],
             "hovertemplate": "%{hovertext}<extra></extra>",
         }
         data.append(_with_custom(trace, part, ["country"]))
@@ -586,21 +678,22 @@ def draw_pipeline(
 ) -> go.Figure:
     """A development pipeline: one bar per row (e.g. product) reaching its furthest phase, top row first."""
     data: list[Spec] = []
-    row_labels = [shorten_label(v) for v in frame[label].to_list()]
-    for group in _ordered(frame[color].to_list(), None):
+    label_map = label_categories(frame[label].to_list(), _LABEL_WIDTH)
+    row_labels = [label_map[v] for v in frame[label].to_list()]
+    for group in order_groups_by_count(frame, color, None, None):
         part = frame.filter(pl.col(color) == group)
         trace: Spec = {
             "type": "bar",
-            "y": [shorten_label(v) for v in part[label].to_list()],
+            "y": [label_map[v] for v in part[label].to_list()],
             # Rank 0 (no phase) still gets a stub, so every product is visible.
             "x": [int(r or 0) + 1 for r in part[rank].to_list()],
             "orientation": "h",
-            "name": str(group),
+            "name": _esc(group),
             "marker": {"color": _color(group, color_map)},
-            "text": part[phase].to_list(),
+            "text": [_esc(v) for v in part[phase].to_list()],
             "textposition": "inside",
             "insidetextanchor": "end",
-            "hovertext": part[hover].to_list() if hover else part[label].to_list(),
+            "hovertext": [_hover(v) for v in (part[hover] if hover else part[label]).to_list()],
             "hovertemplate": "%{hovertext}<extra></extra>",
         }
         data.append(_with_custom(trace, part, custom))
@@ -618,7 +711,8 @@ def draw_pipeline(
         "yaxis": _axis("", categoryorder="array", categoryarray=list(reversed(row_labels))),
         "legend": {"title": {"text": "Target"}},
     }
-    return _figure(data, layout, title, size_for_rows(len(row_labels), extra=150), subtitle)
+    height = size_for_rows(len(row_labels), extra=150, row_height=_row_height(row_labels))
+    return _figure(data, layout, title, height, subtitle)
 
 
 def draw_ranges(
@@ -640,24 +734,25 @@ def draw_ranges(
     """One horizontal segment per row from `low` to `high` (e.g. an age window); a missing high runs to
     `open_high` and a missing low starts at 0. Rows keep the frame's order, top first."""
     data: list[Spec] = []
-    row_labels = [shorten_label(v) for v in frame[label].to_list()]
-    for group in _ordered(frame[color].to_list(), color_order):
+    label_map = label_categories(frame[label].to_list(), _LABEL_WIDTH)
+    row_labels = [label_map[v] for v in frame[label].to_list()]
+    for group in order_groups_by_count(frame, color, count, color_order):
         part = frame.filter(pl.col(color) == group)
         lows = [0.0 if v is None else float(v) for v in part[low].to_list()]
         highs = [open_high if v is None else float(v) for v in part[high].to_list()]
         counts = part[count].to_list() if count else [None] * part.height
         trace: Spec = {
             "type": "bar",
-            "y": [shorten_label(v) for v in part[label].to_list()],
+            "y": [label_map[v] for v in part[label].to_list()],
             "x": [max(h - lo, 0.4) for lo, h in zip(lows, highs, strict=True)],
             "base": lows,
             "orientation": "h",
-            "name": str(group),
+            "name": _esc(group),
             "marker": {"color": _color(group, color_map)},
             "text": [("" if n is None else f"{n:,} trial" + ("" if n == 1 else "s")) for n in counts],
             "textposition": "outside",
             "cliponaxis": False,
-            "hovertext": part[label].to_list(),
+            "hovertext": [_esc(v) for v in part[label].to_list()],
             "hovertemplate": "%{hovertext}: %{text}<extra></extra>",
         }
         data.append(_with_custom(trace, part, custom))
@@ -668,4 +763,6 @@ def draw_ranges(
         "xaxis": _axis(x_title, range=[0, open_high * 1.25]),
         "yaxis": _axis("", categoryorder="array", categoryarray=list(reversed(row_labels))),
     }
-    return _figure(data, layout, title, size_for_rows(len(row_labels)), subtitle)
+    return _figure(
+        data, layout, title, size_for_rows(len(row_labels), row_height=_row_height(row_labels)), subtitle
+    )

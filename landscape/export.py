@@ -38,6 +38,8 @@ class ExportProvenance:
     exported_at: datetime
     row_count: int
     view_url: str | None = None
+    # What the file holds; None for the filtered trial list (chart exports name their chart).
+    title: str | None = None
 
 
 def neutralize_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -70,7 +72,7 @@ def write_csv(frame: pl.DataFrame) -> bytes:
 def describe_provenance(prov: ExportProvenance) -> dict[str, str]:
     """Provenance as ordered text fields, shared by the sidecar and the Parquet metadata."""
     fields = {
-        "title": "CAR-based cell therapy trials in autoimmune disease: filtered trial list",
+        "title": prov.title or "CAR-based cell therapy trials in autoimmune disease: filtered trial list",
         "rows": str(prov.row_count),
         "filters": prov.filters.describe(),
         "data_timestamp": prov.data_timestamp or "unknown",
@@ -121,10 +123,15 @@ def name_export(prov: ExportProvenance, suffix: str) -> str:
     """File name carrying the data timestamp and the filters, e.g.
     car-autoimmune-trials_data-2026-11-01_target-CD19_status-open.csv (long filter sets are shortened
     and given a hash, so two different filter sets never share a name)."""
-    data = _slug(prov.data_timestamp or "unknown")[:20]
-    params = prov.filters.to_query_params()
+    return f"{EXPORT_STEM}_{name_data_and_filters(prov.data_timestamp, prov.filters)}{suffix}"
+
+
+def name_data_and_filters(data_timestamp: str | None, filters: TrialFilters) -> str:
+    """The part of every export's file name after its stem: data-<timestamp>_<filters or 'all'>."""
+    data = _slug(data_timestamp or "unknown")[:20]
+    params = filters.to_query_params()
     slug = "_".join(_slug(f"{key}-{'+'.join(values)}") for key, values in params.items()) or "all"
     if len(slug) > _MAX_SLUG:
-        digest = hashlib.sha256(prov.filters.describe().encode()).hexdigest()[:8]
+        digest = hashlib.sha256(filters.describe().encode()).hexdigest()[:8]
         slug = slug[:_MAX_SLUG].rstrip("-_") + "-" + digest
-    return f"{EXPORT_STEM}_data-{data}_{slug}{suffix}"
+    return f"data-{data}_{slug}"

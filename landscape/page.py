@@ -14,11 +14,15 @@ import streamlit as st
 
 from landscape.cache import run_query
 from landscape.chart_export import (
+    add_export_caption,
     make_chart_config,
     name_chart_file,
     offer_csv_download,
+    read_chart_context,
+    read_figure_title,
     read_image_format,
     select_image_format,
+    write_chart_about,
 )
 from landscape.drilldown import (
     Changes,
@@ -117,7 +121,11 @@ def show_chart(
     the customdata of the points the reader selected (for drill-downs that are not filters).
     """
     chart_key = f"{key}_chart_{chart_generation()}"
-    stem = name_chart_file(name, filters)
+    # The figure carries its filters, trial count, data date and source, so a saved image keeps them.
+    context = read_chart_context(filters)
+    stem = name_chart_file(name, filters, context.data_timestamp)
+    title = read_figure_title(fig)
+    fig = add_export_caption(fig, context)
     config = make_chart_config(stem, read_image_format())
     selected: list[list[str]] = []
     if drill_fields:
@@ -139,7 +147,8 @@ def show_chart(
                 selected.append([str(v) for v in (data if isinstance(data, list | tuple) else [data])])
     else:
         st.plotly_chart(fig, key=chart_key, config=config, width="stretch")
-    _offer_table_actions(table, stem, key, picker, picker_label, clickable=bool(drill_fields))
+    about = lambda: write_chart_about(title or name, table, context)  # noqa: E731
+    _offer_table_actions(table, stem, key, picker, picker_label, clickable=bool(drill_fields), about=about)
     if note:
         st.caption(note)
     return selected
@@ -191,10 +200,11 @@ def _offer_table_actions(
     picker: Mapping[str, Changes] | None,
     picker_label: str,
     clickable: bool,
+    about: Callable[[], str] | None = None,
 ) -> None:
     left, right = st.columns([1, 3], vertical_alignment="center")
     with left:
-        offer_csv_download(table, stem, key=f"{key}_csv")
+        offer_csv_download(table, stem, key=f"{key}_csv", about=about)
     if picker:
         with right:
             hint = " (or click the chart)" if clickable else ""
@@ -223,7 +233,16 @@ def show_table(
         column_config=dict(column_config or {}),
         key=f"{key}_table",
     )
-    _offer_table_actions(table, name_chart_file(name, filters), key, picker, picker_label, clickable=False)
+    context = read_chart_context(filters)
+    _offer_table_actions(
+        table,
+        name_chart_file(name, filters, context.data_timestamp),
+        key,
+        picker,
+        picker_label,
+        clickable=False,
+        about=lambda: write_chart_about(name, table, context),
+    )
 
 
 def build_trial_href(nct_id: str, filters: TrialFilters) -> str:

@@ -336,10 +336,13 @@ def test_selection_and_picker_translate_to_filter_changes() -> None:
 
 
 def test_chart_downloads_are_named_and_offer_svg() -> None:
-    assert name_chart_file("Trials per target!", TrialFilters()) == "car-autoimmune_trials-per-target_all"
-    assert name_chart_file("x", TrialFilters(targets=("CD19",))).endswith("_filtered")
+    assert (
+        name_chart_file("Trials per target!", TrialFilters(), "2026-08-22")
+        == "car-autoimmune_trials-per-target_data-2026-08-22_all"
+    )
+    assert name_chart_file("x", TrialFilters(targets=("CD19",))).endswith("_target-CD19")
     config = make_chart_config("stem", "SVG")
-    assert config["toImageButtonOptions"] == {"format": "svg", "filename": "stem", "scale": 1}
+    assert config["toImageButtonOptions"] == {"format": "svg", "filename": "stem", "scale": 2}
     assert make_chart_config("stem", "bogus")["toImageButtonOptions"]["format"] == "png"
 
 

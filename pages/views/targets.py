@@ -167,7 +167,6 @@ with right:
     if modality.is_empty():
         show_empty("None of these trials names a target antigen.")
     else:
-        modality_order = [m for m in MODALITY_COLORS if m in set(modality["modality"].to_list())]
         show_chart_block(
             draw_bar,
             modality,
@@ -184,7 +183,6 @@ with right:
             y_title="Trials",
             color="modality",
             color_map=MODALITY_COLORS,
-            color_order=modality_order,
             horizontal=True,
             height=max(380, 110 + 26 * modality["antigen"].n_unique()),
         )
