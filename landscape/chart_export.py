@@ -141,7 +141,7 @@ def read_chart_context(filters: TrialFilters) -> ChartContext:
     from landscape.queries.overview import count_trials
 
     refresh = run_query(read_latest_refresh)
-    labels = read_measure_labels() if filters.patient_values else {}
+    labels = run_query(read_measure_labels) if filters.patient_values else {}
     return ChartContext(
         filters=filters,
         trial_count=run_query(count_trials, filters),
