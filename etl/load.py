@@ -5,64 +5,30 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+# One row per pull the warehouse was built from, oldest data first (etl/rebuild.py fills it).
 REFRESHES_SCHEMA: dict[str, pl.DataType] = {
     "refresh_id": pl.Int64,
+    "data_timestamp": pl.String,
+    "data_date": pl.Date,
+    "data_timestamp_basis": pl.String,
+    "source_kind": pl.String,
     "source": pl.String,
+    "pull": pl.String,
     "query": pl.String,
     "api_version": pl.String,
-    "data_timestamp": pl.String,
     "fetched_at": pl.String,
+    "saved_at": pl.String,
     "loaded_at": pl.String,
     "record_count": pl.Int64,
     "trial_count": pl.Int64,
+    "shown_trial_count": pl.Int64,
     "skipped_count": pl.Int64,
 }
-
-
-def read_previous_refreshes(db_path: Path) -> pl.DataFrame:
-    """The refresh history of the database being replaced (empty if none or unreadable)."""
-    empty = pl.DataFrame(schema=REFRESHES_SCHEMA)
-    if not db_path.is_file():
-        return empty
-    try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
-            frame = con.sql("SELECT * FROM refreshes ORDER BY refresh_id").pl()
-    except duckdb.Error:
-        # A corrupt or foreign file: the new build starts a fresh history rather than failing.
-        return empty
-    columns = [c for c in REFRESHES_SCHEMA if c in frame.columns]
-    return frame.select(columns).cast({c: REFRESHES_SCHEMA[c] for c in columns}, strict=False)
-
-
-def make_refresh_row(
-    meta: Mapping[str, object], previous: pl.DataFrame, trial_count: int, skipped_count: int
-) -> pl.DataFrame:
-    """One row describing this load, numbered after the previous ones."""
-    next_id = 1 if previous.is_empty() else int(previous["refresh_id"].max()) + 1  # type: ignore[arg-type]
-    query = meta.get("query")
-    row = {
-        "refresh_id": next_id,
-        "source": str(meta.get("source", "unknown")),
-        "query": None if query is None else str(query),
-        "api_version": _text_or_none(meta.get("api_version")),
-        "data_timestamp": _text_or_none(meta.get("data_timestamp")),
-        "fetched_at": _text_or_none(meta.get("fetched_at")),
-        "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "record_count": int(meta.get("record_count", 0) or 0),  # type: ignore[call-overload]
-        "trial_count": trial_count,
-        "skipped_count": skipped_count,
-    }
-    return pl.DataFrame([row], schema=REFRESHES_SCHEMA)
-
-
-def _text_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def write_warehouse(tables: Mapping[str, pl.DataFrame], db_path: Path) -> Path:

@@ -13,7 +13,7 @@ import polars as pl
 from etl.classify import classify_trials
 from etl.eligibility import build_eligibility_tables
 from etl.eligibility.tables import build_measure_table
-from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
+from etl.load import write_warehouse
 from etl.memory import pause_gc
 from etl.transform.records import build_tables_from_frames, frame_records
 from etl.transform.search import add_search_text
@@ -79,13 +79,14 @@ def transform_records(records: Iterable[dict], meta: Mapping[str, object]) -> De
 def load_tables(
     derived: DerivedTables, meta: Mapping[str, object], db_path: Path, skipped_count: int = 0
 ) -> BuildSummary:
-    """Add this load to the refresh history and swap the tables in as the new warehouse."""
+    """Swap the tables of one pull in as the new warehouse (a history of one refresh)."""
     tables = dict(derived.tables)
     record_count = derived.record_count
     trials = tables["trials"]
-    previous = read_previous_refreshes(db_path)
-    refresh = make_refresh_row({**meta, "record_count": record_count}, previous, trials.height, skipped_count)
-    tables["refreshes"] = pl.concat([previous, refresh])
+    # One pull, one refresh: a warehouse with history across pulls is built by etl/rebuild.py.
+    from etl.rebuild import single_pull_history
+
+    single_pull_history(tables, dict(meta), record_count, skipped_count)
     write_warehouse(tables, db_path)
     shown = trials
     if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
