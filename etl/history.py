@@ -145,6 +145,8 @@ class HistoryBuilder:
 # --- trial_changes: derived in SQL from trial_history --------------------------------------------
 # A template body that expects a CTE `pairs(from_refresh_id, to_refresh_id)` before it. Comparing two
 # refreshes looks only at the two states, so A -> B -> A between them is no change (the net rule).
+# A value that appears or disappears is a change too (old or new is null: "not stated"). Enrollment
+# compares the count (ESTIMATED -> ACTUAL alone is in trial_history, not a change).
 CHANGES_BODY = """
 state_from AS (
     SELECT p.from_refresh_id, p.to_refresh_id, h.*
@@ -179,8 +181,6 @@ field_pairs AS (
         {'kind': 'phase', 'field': 'phase_label', 'old_value': a.phase_label, 'new_value': b.phase_label},
         {'kind': 'enrollment', 'field': 'enrollment_count',
          'old_value': a.enrollment_count::VARCHAR, 'new_value': b.enrollment_count::VARCHAR},
-        {'kind': 'enrollment', 'field': 'enrollment_type',
-         'old_value': a.enrollment_type, 'new_value': b.enrollment_type},
         {'kind': 'start_date', 'field': 'start_date',
          'old_value': a.start_date::VARCHAR, 'new_value': b.start_date::VARCHAR},
         {'kind': 'primary_completion_date', 'field': 'primary_completion_date',
