@@ -86,16 +86,21 @@ def extract_trial_states(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         trials.select("nct_id", *[c for c in STATE_COLUMNS if c in trials.columns])
         .join(conditions, on="nct_id", how="left")
         .join(sites, on="nct_id", how="left")
+    )
+    missing = [
+        pl.lit(None, dtype=dtype).alias(c) for c, dtype in _STATE_SCHEMA.items() if c not in states.columns
+    ]
+    return (
+        states.with_columns(missing)
+        .select(list(_STATE_SCHEMA))
+        .cast(_STATE_SCHEMA)
         .with_columns(
             pl.col("conditions").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("countries").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("site_count").fill_null(0),
         )
+        .sort("nct_id")
     )
-    missing = [
-        pl.lit(None, dtype=dtype).alias(c) for c, dtype in _STATE_SCHEMA.items() if c not in states.columns
-    ]
-    return states.with_columns(missing).select(list(_STATE_SCHEMA)).cast(_STATE_SCHEMA).sort("nct_id")
 
 
 class HistoryBuilder:

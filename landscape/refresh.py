@@ -14,10 +14,11 @@ from pathlib import Path
 import httpx
 
 from etl.extract.ctgov import DEFAULT_BASE_URL, USER_AGENT, VERSION_PATH, FetchError, refresh_raw
-from etl.extract.files import RecordBatch, iter_records
-from etl.paths import RAW_DIR
-from etl.pipeline import BuildSummary, NoRecordsError, build_warehouse
+from etl.paths import RAW_DIR, SNAPSHOT_DIR
+from etl.pipeline import BuildSummary, NoRecordsError
+from etl.pulls import list_pulls
 from etl.raw_store import EmptyPullError
+from etl.rebuild import rebuild_warehouse
 from landscape.db import resolve_db_path
 
 REGISTRY_URL_ENV = "LANDSCAPE_REGISTRY_URL"
@@ -86,11 +87,9 @@ def refresh_from_registry(
         except EmptyPullError:
             return RefreshOutcome(False, f"ClinicalTrials.gov returned no studies. {KEPT}")
         on_progress(0.85, f"Building the database from {pull.meta.get('record_count')} records …")
-        batch = RecordBatch()
         try:
-            summary = build_warehouse(
-                iter_records(pull.studies_path, batch), pull.meta, db_path, problems=batch.problems
-            )
+            # The same rebuild as `python -m etl refresh`: the bundle's history plus every kept pull.
+            summary = rebuild_warehouse(list_pulls(SNAPSHOT_DIR, raw_dir), db_path)
         except NoRecordsError as exc:
             return RefreshOutcome(False, f"The build failed: {exc}. {KEPT}")
         except Exception as exc:  # a reader's button must end in a message, not a traceback
