@@ -27,7 +27,7 @@ def test_help_explains_every_subcommand() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "etl", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    for command in ("refresh", "import", "build", "eligibility"):
+    for command in ("refresh", "import", "build", "changes", "eligibility"):
         assert command in result.stdout
 
 
@@ -37,7 +37,9 @@ def test_build_from_bundled_snapshot(tmp_path: Path) -> None:
     assert main(["build", "--db", str(db), "--raw-dir", str(tmp_path / "raw")], out=out) == 0
     assert _count(db) == 332
     assert "332 trials from 332 records" in out.getvalue()
-    assert _count(db, "SELECT count(*) FROM refreshes WHERE source LIKE 'bundled offline snapshot%'") == 1
+    # The bundle's four history pulls and its current pull: five refreshes, the latest gives `trials`.
+    assert _count(db, "SELECT count(*) FROM refreshes WHERE source_kind = 'bundled'") == 5
+    assert "History: 5 refresh(es); the current tables describe the latest pull, 2026-08-22" in out.getvalue()
     # --if-missing leaves an existing database alone.
     out = io.StringIO()
     assert main(["build", "--if-missing", "--db", str(db)], out=out) == 0
@@ -51,17 +53,21 @@ def test_import_keeps_raw_pull_and_skips_bad_lines(
     path.write_text(path.read_text() + "{broken\n")
     db, raw = tmp_path / "w.duckdb", tmp_path / "raw"
     out = io.StringIO()
-    assert main(["import", str(path), "--db", str(db), "--raw-dir", str(raw)], out=out) == 0
+    assert main(["import", str(path), "--db", str(db), "--raw-dir", str(raw), "--no-bundle"], out=out) == 0
     assert _count(db) == len(FIXTURE_RECORDS)
+    assert "No data timestamp given" in out.getvalue()
     assert f"line {len(FIXTURE_RECORDS) + 1}: not valid JSON" in capsys.readouterr().err
     pull = find_latest_pull(raw)
     assert pull is not None and pull.meta["record_count"] == len(FIXTURE_RECORDS)
     assert pull.meta["source"] == "file import"
-    # build --source latest rebuilds from that pull.
-    assert (
-        main(["build", "--source", "latest", "--db", str(db), "--raw-dir", str(raw)], out=io.StringIO()) == 0
-    )
-    assert _count(db, "SELECT count(*) FROM refreshes") == 2
+    # build --source latest rebuilds from that pull: one pull is one refresh, however often it is rebuilt.
+    build = ["build", "--source", "latest", "--db", str(db), "--raw-dir", str(raw), "--no-bundle"]
+    assert main(build, out=io.StringIO()) == 0
+    assert _count(db, "SELECT count(*) FROM refreshes") == 1
+    # Without --no-bundle the bundle's five pulls come first; the import (dated by its import time) is latest.
+    assert main(build[:-1], out=io.StringIO()) == 0
+    assert _count(db, "SELECT count(*) FROM refreshes") == 6
+    assert _count(db) == len(FIXTURE_RECORDS)
 
 
 def test_import_of_nothing_usable_keeps_the_database(
