@@ -180,32 +180,21 @@ membership AS (
                       AND a.from_refresh_id = s.from_refresh_id AND a.to_refresh_id = s.to_refresh_id)
 ),
 field_pairs AS (
-    SELECT a.from_refresh_id, a.to_refresh_id, a.nct_id, unnest([
-        {'kind': 'status', 'field': 'overall_status',
-         'old_value': a.overall_status, 'new_value': b.overall_status},
-        {'kind': 'phase', 'field': 'phase_label', 'old_value': a.phase_label, 'new_value': b.phase_label},
-        {'kind': 'enrollment', 'field': 'enrollment_count',
-         'old_value': a.enrollment_count::VARCHAR, 'new_value': b.enrollment_count::VARCHAR},
-        {'kind': 'start_date', 'field': 'start_date',
-         'old_value': a.start_date::VARCHAR, 'new_value': b.start_date::VARCHAR},
-        {'kind': 'primary_completion_date', 'field': 'primary_completion_date',
-         'old_value': a.primary_completion_date::VARCHAR, 'new_value': b.primary_completion_date::VARCHAR},
-        {'kind': 'completion_date', 'field': 'completion_date',
-         'old_value': a.completion_date::VARCHAR, 'new_value': b.completion_date::VARCHAR},
-        {'kind': 'sponsor', 'field': 'lead_sponsor',
-         'old_value': a.lead_sponsor, 'new_value': b.lead_sponsor},
-        {'kind': 'title', 'field': 'brief_title', 'old_value': a.brief_title, 'new_value': b.brief_title},
-        {'kind': 'conditions', 'field': 'conditions',
-         'old_value': array_to_string(list_sort(a.conditions), '; '),
-         'new_value': array_to_string(list_sort(b.conditions), '; ')},
-        {'kind': 'countries', 'field': 'countries',
-         'old_value': array_to_string(list_sort(a.countries), '; '),
-         'new_value': array_to_string(list_sort(b.countries), '; ')},
-        {'kind': 'sites', 'field': 'site_count',
-         'old_value': a.site_count::VARCHAR, 'new_value': b.site_count::VARCHAR},
-        {'kind': 'target', 'field': 'target', 'old_value': a.target, 'new_value': b.target},
-        {'kind': 'modality', 'field': 'modality', 'old_value': a.modality, 'new_value': b.modality}
-    ], recursive := true)
+    -- Parallel lists unnest together: one row per tracked field (a list of structs plans slower).
+    SELECT a.from_refresh_id, a.to_refresh_id, a.nct_id,
+        unnest(['status', 'phase', 'enrollment', 'start_date', 'primary_completion_date', 'completion_date',
+                'sponsor', 'title', 'conditions', 'countries', 'sites', 'target', 'modality']) AS kind,
+        unnest(['overall_status', 'phase_label', 'enrollment_count', 'start_date', 'primary_completion_date',
+                'completion_date', 'lead_sponsor', 'brief_title', 'conditions', 'countries', 'site_count',
+                'target', 'modality']) AS field,
+        unnest([a.overall_status, a.phase_label, a.enrollment_count::VARCHAR, a.start_date::VARCHAR,
+                a.primary_completion_date::VARCHAR, a.completion_date::VARCHAR, a.lead_sponsor, a.brief_title,
+                array_to_string(list_sort(a.conditions), '; '), array_to_string(list_sort(a.countries), '; '),
+                a.site_count::VARCHAR, a.target, a.modality]) AS old_value,
+        unnest([b.overall_status, b.phase_label, b.enrollment_count::VARCHAR, b.start_date::VARCHAR,
+                b.primary_completion_date::VARCHAR, b.completion_date::VARCHAR, b.lead_sponsor, b.brief_title,
+                array_to_string(list_sort(b.conditions), '; '), array_to_string(list_sort(b.countries), '; '),
+                b.site_count::VARCHAR, b.target, b.modality]) AS new_value
     FROM state_from a JOIN state_to b
       ON a.nct_id = b.nct_id AND a.from_refresh_id = b.from_refresh_id AND a.to_refresh_id = b.to_refresh_id
     -- Both in one unchanged range: nothing can differ, so skip the comparison.
