@@ -257,3 +257,15 @@ def test_atom_feed_is_valid_atom(wh: Warehouse) -> None:
         scope="target=CD19",
     )
     assert ET.fromstring(again).find("a:id", ns).text == root.find("a:id", ns).text  # type: ignore[union-attr]
+
+
+def test_stored_consecutive_changes_equal_the_computed_ones(wh: Warehouse) -> None:
+    # One rule: trial_changes (consecutive pairs) is the same SQL the app runs for any two refreshes.
+    from etl.history import KIND_ORDER
+
+    for pair in [(1, 2), (2, 3), (3, 4), (4, 5)]:
+        params = [*pair, list(KIND_ORDER)]
+        computed = wh.query(q._TEMPLATES[(True, False)], params)
+        stored = wh.query(q._TEMPLATES[(True, True)], params)
+        assert computed.height > 0
+        assert computed.equals(stored), pair

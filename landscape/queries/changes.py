@@ -53,10 +53,7 @@ _CHANGES = (
     "WITH"
     + _SCOPE
     + """,
-changes AS (WITH"""
-    + ONE_PAIR
-    + CHANGES_BODY
-    + """)
+changes AS (/*changes*/)
 SELECT c.nct_id, c.kind, c.field, c.old_value, c.new_value,
        c.from_refresh_id, c.to_refresh_id, c.from_data_timestamp, c.to_data_timestamp,
        h.brief_title, h.target, h.modality, h.condition_entity, h.condition_family, h.sponsor_name,
@@ -69,9 +66,18 @@ JOIN trial_history h
 WHERE c.nct_id IN (SELECT nct_id FROM in_scope)
 ORDER BY array_position(?::VARCHAR[], c.kind), c.nct_id, c.field"""
 )
-# Two fixed templates: under the app's filters (shown trials), and every trial in the pulls.
-_CHANGES_FILTERED = _CHANGES.replace("/*scope*/", FILTERS)
-_CHANGES_ALL = _CHANGES.replace("/*scope*/", "TRUE")
+# Net changes between any two refreshes: the ETL's SQL over trial_history. Between consecutive
+# refreshes the same SQL already filled trial_changes, so those are read from the table (faster).
+_COMPUTED = "WITH" + ONE_PAIR + CHANGES_BODY
+_STORED = "SELECT * FROM trial_changes WHERE from_refresh_id = ? AND to_refresh_id = ?"
+# Fixed templates: under the app's filters (shown trials) or every trial, computed or stored.
+_TEMPLATES: dict[tuple[bool, bool], str] = {
+    (all_trials, stored): _CHANGES.replace("/*scope*/", "TRUE" if all_trials else FILTERS).replace(
+        "/*changes*/", _STORED if stored else _COMPUTED
+    )
+    for all_trials in (False, True)
+    for stored in (False, True)
+}
 
 # The landscape at each refresh: trials in scope by their status group at that refresh.
 _STATUS_BY_REFRESH = (
@@ -192,9 +198,10 @@ def read_changes(
     if not has_history(wh):
         return pl.DataFrame(schema=CHANGE_COLUMNS)
     after = [pair.from_refresh_id, pair.to_refresh_id, list(KIND_ORDER)]
+    template = _TEMPLATES[(all_trials, pair.to_refresh_id == pair.from_refresh_id + 1)]
     if all_trials:
-        return wh.query(_CHANGES_ALL, after)
-    bound = bind_filters(_CHANGES_FILTERED, filters, after=after, tables=wh.table_names)
+        return wh.query(template, after)
+    bound = bind_filters(template, filters, after=after, tables=wh.table_names)
     return wh.query(bound.sql, bound.params)
 
 
