@@ -23,7 +23,9 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "eligibility_requirements": "per trial and measure, the range of values a patient may have",
     "trial_age_limits": "age limits per trial from the structured fields and the criteria text",
     "eligibility_measures": "the measures thresholds are recognised for, with units",
-    "refreshes": "one row per load of the database: source, query, data timestamp, counts",
+    "refreshes": "one row per pull the database was built from, oldest first: data timestamp, source, counts",
+    "trial_history": "each trial's state in each pull, as ranges of refreshes in which it did not change",
+    "trial_changes": "what changed for each trial between consecutive refreshes (new, dropped, status ...)",
 }
 
 # (table, column) -> meaning; columns not listed fall back to the database's own comment, if any.
@@ -86,6 +88,20 @@ COLUMN_DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("refreshes", "data_timestamp"): "the registry's data timestamp for the pull",
     ("refreshes", "fetched_at"): "when the pull was fetched (UTC)",
     ("refreshes", "loaded_at"): "when the database was built (UTC)",
+    ("refreshes", "data_date"): "the calendar date of the data timestamp",
+    (
+        "refreshes",
+        "data_timestamp_basis",
+    ): "how the data timestamp is known: registry, meta.json, --as-of, import time",
+    ("refreshes", "source_kind"): "live, file or bundled",
+    ("refreshes", "pull"): "which pull: snapshot/history/<date>, snapshot/current or raw/<folder>",
+    ("refreshes", "shown_trial_count"): "trials in the pull the app shows (CAR-based and autoimmune)",
+    ("trial_history", "valid_from_refresh_id"): "first refresh of this unchanged stretch",
+    ("trial_history", "valid_to_refresh_id"): "last refresh of this unchanged stretch (inclusive)",
+    ("trial_changes", "kind"): "new, dropped, returned, status, phase, enrollment, start_date, ... modality",
+    ("trial_changes", "field"): "the trial_history column compared (null for new, dropped, returned)",
+    ("trial_changes", "old_value"): "value at the earlier refresh (null: not stated)",
+    ("trial_changes", "new_value"): "value at the later refresh (null: not stated)",
 }
 
 # Columns with the same meaning wherever they appear.
