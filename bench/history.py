@@ -8,6 +8,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def write_synthetic_history(raw_dir: Path, size: int, refreshes: int, change_sha
     return changed_total
 
 
-def _median_seconds(run, repeat: int = 5) -> float:  # noqa: ANN001 - any zero-argument callable
+def _median_seconds(run: Callable[[], object], repeat: int = 5) -> float:
     run()  # warm: the first call pays for opening the file and planning
     times = []
     for _ in range(repeat):
@@ -123,9 +124,8 @@ def run(size: int = 100_000, refreshes: int = 10) -> dict[str, float]:
             f"  build, {refreshes} refreshes: {all_s:6.1f} s  ({all_mb:.1f} MB; trial_history "
             f"{rows['trial_history']:,} rows, trial_changes {rows['trial_changes']:,} rows)"
         )
-        print(
-            f"  warehouse growth per refresh: {growth:.2f} MB ({(all_s - one_s) / (refreshes - 1):.1f} s build)"
-        )
+        per_refresh_s = (all_s - one_s) / (refreshes - 1)
+        print(f"  warehouse growth per refresh: {growth:.2f} MB ({per_refresh_s:.1f} s build)")
         wh = Warehouse(all_db)
         listed = list_refreshes(wh)
         latest = pick_refresh_pair(listed)
