@@ -32,11 +32,16 @@ def time_etl(path: Path, folder: Path) -> dict[str, float]:
     sink = io.StringIO()
     started = time.perf_counter()
     with contextlib.redirect_stderr(sink):
-        assert cli_main(["import", str(path), "--db", str(db), "--raw-dir", str(raw)], out=sink) == 0
+        args = ["import", str(path), "--db", str(db), "--raw-dir", str(raw), "--no-bundle"]
+        assert cli_main(args, out=sink) == 0
     imported = time.perf_counter()
     with contextlib.redirect_stderr(sink):
         assert (
-            cli_main(["build", "--source", "latest", "--db", str(db), "--raw-dir", str(raw)], out=sink) == 0
+            cli_main(
+                ["build", "--source", "latest", "--db", str(db), "--raw-dir", str(raw), "--no-bundle"],
+                out=sink,
+            )
+            == 0
         )
     built = time.perf_counter()
     return {"import_s": imported - started, "build_s": built - imported}

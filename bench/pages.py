@@ -48,7 +48,9 @@ def build_databases(folder: Path, size: int) -> dict[str, Path]:
     _quiet_cli(["build", "--source", "snapshot", "--db", str(snapshot), "--raw-dir", str(folder / "raw-s")])
     studies = write_synthetic_file(folder / "synthetic.ndjson.gz", size)
     large = folder / "synthetic.duckdb"
-    _quiet_cli(["import", str(studies), "--db", str(large), "--raw-dir", str(folder / "raw-l")])
+    _quiet_cli(
+        ["import", str(studies), "--db", str(large), "--raw-dir", str(folder / "raw-l"), "--no-bundle"]
+    )
     return {"snapshot": snapshot, "large": large}
 
 

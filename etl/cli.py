@@ -7,23 +7,21 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from etl.changes_cli import add_changes_parser
 from etl.errors import check_existing_database, describe_failure
 from etl.extract.files import RecordBatch, iter_records
 from etl.lock import WriterBusyError, hold_write_lock, remove_leftovers
-from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR, SNAPSHOT_PATH
-from etl.pipeline import (
-    BuildSummary,
-    NoRecordsError,
-    load_tables,
-    read_meta_file,
-    transform_records,
-)
+from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR
+from etl.pipeline import BuildSummary, NoRecordsError, read_meta_file
 from etl.problems import DataProblem
-from etl.raw_store import EmptyPullError, PullWriter, RawPull, find_latest_pull
+from etl.pulls import BASIS_AS_OF, BASIS_IMPORT_TIME, BASIS_META, list_pulls, parse_data_date
+from etl.raw_store import META_FILE, EmptyPullError, PullWriter, RawPull
+from etl.rebuild import NoPullError, RebuildSummary, describe_pull, rebuild_from_store
 
 # Exit codes: 0 done, 1 failed (nothing changed), 2 bad arguments or missing input,
 # 75 another refresh/import/build is writing the same database (try again later).
@@ -38,12 +36,16 @@ Build the warehouse of CAR-based cell therapy trials in autoimmune disease.
                records under data/raw/, then rebuild the database
   import PATH  load records from files instead of the network (NDJSON, .gz, an API page, a JSON
                array or a folder of these), keep them as a raw pull, then rebuild the database
-  build        rebuild the database from the latest raw pull, or the bundled offline snapshot
+  build        rebuild the database from the bundled snapshot and its history plus every kept raw
+               pull, in data-timestamp order (the latest pull gives the current tables)
+  changes      what changed between two refreshes (new, dropped, status, phase, enrollment, dates ...)
   eligibility  print the eligibility thresholds found in a plain-text criteria file (JSON lines)
 
-A failed refresh, import or build never replaces the database the app is serving: a pull
-that falls short of the registry's count, or a file that cannot be read to its end, changes
-nothing unless --allow-partial is given. Only one of them runs at a time per database.
+Every pull is a refresh with a data timestamp; the database keeps them all (tables refreshes,
+trial_history, trial_changes). A failed refresh, import or build never replaces the database the
+app is serving: a pull that falls short of the registry's count, or a file that cannot be read to
+its end, changes nothing unless --allow-partial is given. Only one of them runs at a time per
+database.
 """
 
 
@@ -83,6 +85,14 @@ def _print_summary(summary: BuildSummary, started: float, out: TextIO) -> None:
             "study's copy with the latest lastUpdatePostDate\n"
         )
     _report_data_problems(summary.problems)
+
+    if isinstance(summary, RebuildSummary) and summary.latest_pull is not None:
+        out.write(
+            f"History: {summary.refresh_count} refresh(es); the current tables describe the latest pull, "
+            f"{describe_pull(summary.latest_pull)}\n"
+        )
+        for note in summary.unusable_pulls:
+            out.write(f"left out an unusable pull: {note}\n")
 
 
 def _report_data_problems(problems: Sequence[DataProblem]) -> None:
@@ -131,89 +141,99 @@ def _note_existing_database(db: Path) -> None:
         sys.stderr.write(note + "\n")
 
 
-def _build_with_progress(
-    path: Path, meta: dict, db: Path, out: TextIO, started: float, allow_partial: bool = False
-) -> int:
-    """Stream records from a file into a new warehouse; report skipped records; 0 on success."""
-    batch = RecordBatch()
-    bar = ProgressBar("build")
-    bar.update(0, 2, "reading and transforming")
-    try:
-        derived = transform_records(iter_records(path, batch), meta)
-    except NoRecordsError as exc:
-        bar.finish()
-        _report_problems(batch)
-        if batch.failures:
-            _report_incomplete_read(batch, allow_partial=False)
-        sys.stderr.write(f"error: {path}: {exc}\n")
-        return 1
-    if batch.failures:
-        bar.finish()
-        _report_incomplete_read(batch, allow_partial)
-        if not allow_partial:
-            return 1
-        meta = {**meta, "complete": False}
-    _note_existing_database(db)
-    problems = [p.to_data_problem() for p in batch.problems]
-    # Records the pull itself skipped (unreadable in the registry's answer, or in the imported
-    # file) are in its meta.json; they count as skipped too.
-    skipped = len(batch.problems) + int(meta.get("skipped_count") or 0)
-    try:
-        summary = load_tables(derived, meta, db, skipped, problems)
-    except BaseException:
-        bar.finish()  # the error message starts on a line of its own
-        raise
-    bar.update(2, 2, "loaded")
-    bar.finish()
-    _report_problems(batch)
-    _print_summary(summary, started, out)
-    return 0
-
-
 def _report_problems(batch: RecordBatch) -> None:
     for problem in batch.problems:
         sys.stderr.write(f"skipped {problem.describe()}\n")
 
 
+def _rebuild_with_progress(
+    args: argparse.Namespace, out: TextIO, started: float, include: Path | None = None
+) -> int:
+    """Rebuild from every pull (bundled unless --no-bundle, and kept raw pulls); 0 on success."""
+    snapshot_dir = None if args.no_bundle else args.snapshot_dir
+    bar = ProgressBar("build")
+    try:
+        summary = rebuild_from_store(
+            args.db,
+            args.raw_dir,
+            snapshot_dir,
+            include=include,
+            on_pull=lambda i, n, pull: bar.update(i, n, f"pull {pull.data_timestamp}"),
+        )
+    except NoPullError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except NoRecordsError as exc:
+        bar.finish()
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except BaseException:
+        bar.finish()  # the error message starts on a line of its own
+        raise
+    bar.finish()
+    _print_summary(summary, started, out)
+    return 0
+
+
 def run_build(args: argparse.Namespace, out: TextIO) -> int:
-    """Rebuild from the latest raw pull, else from the bundled snapshot."""
+    """Rebuild from the bundled snapshot, its history and every kept raw pull, oldest data first."""
     started = time.perf_counter()
     db: Path = args.db
     if args.if_missing and db.is_file():
         out.write(f"{db} exists; nothing to do (drop --if-missing to rebuild)\n")
         return 0
-    pull = None if args.source == "snapshot" else find_latest_pull(args.raw_dir)
-    if pull is not None:
-        path, meta = pull.studies_path, pull.meta
-    elif args.source == "latest":
+    if args.source == "snapshot":
+        # The bundle alone: its history and its current pull.
+        args.raw_dir, args.no_bundle = None, False
+    elif args.source == "latest" and not list_pulls(None, args.raw_dir):
         sys.stderr.write(f"error: no raw pull under {args.raw_dir}; run refresh or import first\n")
         return 2
-    else:
-        path, meta = SNAPSHOT_PATH, read_meta_file(SNAPSHOT_DIR / "meta.json")
-        if not path.is_file():
-            sys.stderr.write(
-                f"error: the bundled snapshot {path} is missing: the data/ folder is incomplete; "
-                "restore it from the repository (git checkout -- data), or run import or refresh.\n"
-            )
-            return 2
-    return _build_with_progress(path, meta, db, out, started, args.allow_partial)
+    return _rebuild_with_progress(args, out, started)
+
+
+def resolve_import_timestamp(path: Path, as_of: str | None, imported_at: str) -> tuple[str, str]:
+    """The data timestamp of an import and how it is known: --as-of, else data_timestamp in a
+    meta.json beside the file (or in the folder), else the import time."""
+    if as_of:
+        return as_of, BASIS_AS_OF
+    meta = read_meta_file((path if path.is_dir() else path.parent) / META_FILE)
+    stamp = meta.get("data_timestamp")
+    if isinstance(stamp, str) and stamp.strip():
+        try:
+            parse_data_date(stamp)
+        except ValueError:
+            pass
+        else:
+            return stamp.strip(), BASIS_META
+    return imported_at, BASIS_IMPORT_TIME
+
+
+def _as_of_date(text: str) -> str:
+    try:
+        parse_data_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    return text
 
 
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
-    """Load records from files, keep them as a raw pull, rebuild."""
+    """Load records from files, keep them as a raw pull with its data timestamp, rebuild."""
     started = time.perf_counter()
     batch = RecordBatch()
+    imported_at = datetime.now(UTC).isoformat(timespec="seconds")
+    stamp, basis = resolve_import_timestamp(args.path, args.as_of, imported_at)
     meta = {
         "source": "file import",
         "query": str(args.path),
         "api_version": None,
-        "data_timestamp": None,
+        "data_timestamp": stamp,
+        "data_timestamp_basis": basis,
         "fetched_at": None,
     }
-    # One pass: each record is parsed once, kept as raw text in the new pull, and transformed.
     try:
         with PullWriter(args.raw_dir, meta) as writer:
-            derived = transform_records(iter_records(args.path, batch, on_text=writer.write_line), meta)
+            for _ in iter_records(args.path, batch, on_text=writer.write_line):
+                pass
             _report_skipped_files(batch)
             if batch.failures:
                 _report_incomplete_read(batch, args.allow_partial)
@@ -245,11 +265,16 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
         f"Kept {pull.meta['record_count']} raw records from {len(batch.files)} file(s) in {pull.folder}"
         f" ({len(batch.problems)} skipped)\n"
     )
+    if basis == BASIS_IMPORT_TIME:
+        out.write(
+            f"No data timestamp given (no meta.json with data_timestamp, no --as-of): "
+            f"the pull is dated by its import time, {stamp}\n"
+        )
+    else:
+        out.write(f"Data timestamp {stamp} (from {basis})\n")
     _note_existing_database(args.db)
-    # The skipped records are already in the pull's meta.json, which load_tables reads.
-    summary = load_tables(derived, pull.meta, args.db, len(batch.problems))
-    _print_summary(summary, started, out)
-    return 0
+    # An incomplete pull (--allow-partial) is used for this build only: a later build leaves it out.
+    return _rebuild_with_progress(args, out, started, include=None if batch.is_complete else pull.folder)
 
 
 def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
@@ -287,7 +312,6 @@ def run_refresh(args: argparse.Namespace, out: TextIO) -> int:
         bar.finish()
         sys.stderr.write(f"error: {exc}\n{refresh.KEPT}\n")
         return 1
-    _report_problems(result.batch)
     _print_summary(result.summary, started, out)
     return 0
 
@@ -306,6 +330,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--raw-dir", type=Path, default=RAW_DIR, help=f"where raw pulls are kept (default: {RAW_DIR})"
     )
+    parser.add_argument(
+        "--no-bundle",
+        action="store_true",
+        help="build from the kept raw pulls only, leaving out the bundled snapshot and its history",
+    )
+    parser.set_defaults(snapshot_dir=SNAPSHOT_DIR)
 
 
 def _add_allow_partial(parser: argparse.ArgumentParser, what: str) -> None:
@@ -377,13 +407,21 @@ def make_parser() -> argparse.ArgumentParser:
         "import", help="load records from files and rebuild", description=run_import.__doc__
     )
     imp.add_argument("path", type=Path, help="NDJSON(.gz), API page JSON, JSON array, or a folder")
+    imp.add_argument(
+        "--as-of",
+        type=_as_of_date,
+        default=None,
+        metavar="DATE",
+        help="the data timestamp of these records (default: data_timestamp in a meta.json beside the "
+        "file or in the folder, else the import time)",
+    )
     _add_common(imp)
     _add_allow_partial(imp, "the records read from a file that cannot be read to its end")
     imp.set_defaults(run=run_import)
 
     build = commands.add_parser(
         "build",
-        help="rebuild from the latest raw pull or the bundled snapshot",
+        help="rebuild from the bundled snapshot, its history and every kept raw pull",
         description=run_build.__doc__,
     )
     _add_common(build)
@@ -391,11 +429,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--source",
         choices=("auto", "latest", "snapshot"),
         default="auto",
-        help="auto: latest raw pull, else the bundled snapshot (default)",
+        help="auto: the bundle and every kept raw pull (default); snapshot: the bundle only; "
+        "latest: as auto, but fail when no raw pull is kept",
     )
     build.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
     _add_allow_partial(build, "the records read from a raw pull that cannot be read to its end")
     build.set_defaults(run=run_build)
+
+    add_changes_parser(commands)
 
     elig = commands.add_parser(
         "eligibility",
@@ -416,7 +457,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     """
     args = make_parser().parse_args(argv)
     runner: Callable[[argparse.Namespace, TextIO], int] = args.run
-    if args.command == "eligibility":
+    if args.command in ("eligibility", "changes"):  # read-only: no lock, no cleanup
         return runner(args, out)
     db: Path = args.db
     raw_dir: Path = args.raw_dir

@@ -6,75 +6,23 @@ the schema version in `warehouse_info`."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl.problems import DataProblem, problems_to_json
 from etl.schema import SCHEMA_VERSION, TABLES, VERSION_TABLE, find_contract_mismatches, polars_schema
 
+# One row per pull the warehouse was built from, oldest data first (etl/rebuild.py fills it).
 REFRESHES_SCHEMA: dict[str, pl.DataType] = polars_schema("refreshes")
 
 
 class ContractError(RuntimeError):
     """The tables a build produced differ from the warehouse contract (etl/schema.py)."""
-
-
-def read_previous_refreshes(db_path: Path) -> pl.DataFrame:
-    """The refresh history of the database being replaced (empty if none or unreadable)."""
-    empty = pl.DataFrame(schema=REFRESHES_SCHEMA)
-    if not db_path.is_file():
-        return empty
-    try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
-            frame = con.sql("SELECT * FROM refreshes ORDER BY refresh_id").pl()
-    except duckdb.Error:
-        # A corrupt or foreign file: the new build starts a fresh history rather than failing.
-        return empty
-    # A database from an older version lacks newer columns: they are added as nulls.
-    return frame.select(
-        pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
-        for c, t in REFRESHES_SCHEMA.items()
-    )
-
-
-def make_refresh_row(
-    meta: Mapping[str, object],
-    previous: pl.DataFrame,
-    trial_count: int,
-    skipped_count: int,
-    problems: Sequence[DataProblem] = (),
-) -> pl.DataFrame:
-    """One row describing this load, numbered after the previous ones."""
-    next_id = 1 if previous.is_empty() else int(previous["refresh_id"].max()) + 1  # type: ignore[arg-type]
-    query = meta.get("query")
-    # A live pull's query is its request parameters: stored as JSON, read back with json.loads.
-    query_text = None if query is None else query if isinstance(query, str) else json.dumps(query)
-    row = {
-        "refresh_id": next_id,
-        "source": str(meta.get("source", "unknown")),
-        "query": query_text,
-        "api_version": _text_or_none(meta.get("api_version")),
-        "data_timestamp": _text_or_none(meta.get("data_timestamp")),
-        "fetched_at": _text_or_none(meta.get("fetched_at")),
-        "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "record_count": int(meta.get("record_count", 0) or 0),  # type: ignore[call-overload]
-        "trial_count": trial_count,
-        "skipped_count": skipped_count,
-        "problem_count": len(problems),
-        "problems": problems_to_json(problems),
-    }
-    return pl.DataFrame([row], schema=REFRESHES_SCHEMA)
-
-
-def _text_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def read_table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:

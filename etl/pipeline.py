@@ -13,7 +13,7 @@ import polars as pl
 from etl.classify import classify_trials
 from etl.eligibility import build_eligibility_tables
 from etl.eligibility.tables import build_measure_table
-from etl.load import make_refresh_row, read_previous_refreshes, write_warehouse
+from etl.load import write_warehouse
 from etl.lock import hold_write_lock
 from etl.memory import pause_gc
 from etl.problems import DataProblem
@@ -89,7 +89,7 @@ def transform_records(records: Iterable[dict], meta: Mapping[str, object]) -> De
         return DerivedTables(derive_tables(frames, meta), frames["studies"].height, field_problems)
 
 
-def _meta_problems(meta: Mapping[str, object]) -> list[DataProblem]:
+def read_meta_problems(meta: Mapping[str, object]) -> list[DataProblem]:
     """Problems a pull recorded when it was fetched (records the registry sent but were unreadable)."""
     items = meta.get("problems")
     if not isinstance(items, list):
@@ -104,23 +104,22 @@ def load_tables(
     skipped_count: int = 0,
     problems: Sequence[DataProblem] = (),
 ) -> BuildSummary:
-    """Add this load to the refresh history and swap the tables in as the new warehouse.
+    """Swap the tables of one pull in as the new warehouse (a history of one refresh).
 
     `problems` (records skipped while reading) join those the pull recorded and the values the
-    transform dropped in the refresh record's `problems` column.
+    transform dropped in the refresh record's `problems` column. A warehouse with history across
+    pulls is built by etl/rebuild.py.
     """
+    from etl.rebuild import single_pull_history
+
     tables = dict(derived.tables)
     record_count = derived.record_count
     trials = tables["trials"]
-    all_problems = (*_meta_problems(meta), *problems, *derived.field_problems)
-    # One writer at a time (two app sessions, the CLI and the app): a second load waits its turn
-    # here, so no refresh-history row is lost; a CLI command already holding the lock passes.
+    all_problems = [*read_meta_problems(meta), *problems, *derived.field_problems]
+    single_pull_history(tables, dict(meta), record_count, skipped_count, all_problems)
+    # One writer at a time (two app sessions, the CLI and the app); a command already holding the
+    # lock passes.
     with hold_write_lock(db_path, "a build", wait_s=LOAD_LOCK_WAIT_S):
-        previous = read_previous_refreshes(db_path)
-        refresh = make_refresh_row(
-            {**meta, "record_count": record_count}, previous, trials.height, skipped_count, all_problems
-        )
-        tables["refreshes"] = pl.concat([previous, refresh])
         write_warehouse(tables, db_path, check_contract=True)
     shown = trials
     if {"is_car_based", "is_autoimmune"} <= set(trials.columns):
@@ -133,7 +132,7 @@ def load_tables(
         skipped_count=skipped_count,
         table_row_counts={name: frame.height for name, frame in tables.items()},
         duplicate_count=record_count - trials.height,
-        problems=all_problems,
+        problems=tuple(all_problems),
     )
 
 

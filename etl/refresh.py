@@ -21,10 +21,11 @@ from etl.extract.ctgov import (
     FetchError,
     refresh_raw,
 )
-from etl.extract.files import RecordBatch, iter_records
 from etl.lock import WriterBusyError, hold_write_lock, remove_leftovers
-from etl.pipeline import BuildSummary, NoRecordsError, build_warehouse
+from etl.paths import SNAPSHOT_DIR
+from etl.pipeline import NoRecordsError
 from etl.raw_store import EmptyPullError, RawPull
+from etl.rebuild import RebuildSummary, rebuild_from_store
 
 KEPT = "The current data stays in place."
 # One quick request first, so an offline machine fails in seconds rather than after every retry.
@@ -45,8 +46,7 @@ class RefreshResult:
     """What a successful refresh kept and built, and the records it skipped."""
 
     pull: RawPull
-    summary: BuildSummary
-    batch: RecordBatch
+    summary: RebuildSummary
 
 
 def make_registry_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
@@ -73,6 +73,7 @@ def run_refresh(
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = None,
     allow_partial: bool = False,
+    snapshot_dir: Path | None = SNAPSHOT_DIR,
     transport: httpx.BaseTransport | None = None,
     on_page: PageCallback | None = None,
     on_pulled: PulledCallback | None = None,
@@ -89,6 +90,7 @@ def run_refresh(
             return _pull_and_build(
                 db_path,
                 raw_dir,
+                snapshot_dir,
                 base_url.rstrip("/"),
                 page_size,
                 max_pages,
@@ -104,6 +106,7 @@ def run_refresh(
 def _pull_and_build(
     db_path: Path,
     raw_dir: Path,
+    snapshot_dir: Path | None,
     base_url: str,
     page_size: int,
     max_pages: int | None,
@@ -130,12 +133,14 @@ def _pull_and_build(
             raise RefreshError("ClinicalTrials.gov returned no studies.") from exc
     if on_pulled is not None:
         on_pulled(pull)
-    batch = RecordBatch()
     try:
-        records = iter_records(pull.studies_path, batch)
-        # Records the registry's answer held but could not be used are counted in the pull's meta.
-        skipped = int(pull.meta.get("skipped_count") or 0)  # type: ignore[call-overload]
-        summary = build_warehouse(records, pull.meta, db_path, skipped, problems=batch.problems)
+        # Every pull, not only this one: the refresh history (trial_history, trial_changes) is kept.
+        summary = rebuild_from_store(
+            db_path,
+            raw_dir,
+            snapshot_dir,
+            include=None if pull.meta.get("complete") is not False else pull.folder,
+        )
     except NoRecordsError as exc:
         raise RefreshError(f"The build failed: {exc}.") from exc
-    return RefreshResult(pull, summary, batch)
+    return RefreshResult(pull, summary)

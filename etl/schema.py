@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump whenever a table or column is added, removed, renamed or changes type or meaning.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VERSION_TABLE = "warehouse_info"
 
 # ---- Label sets, in the order every chart, legend and list shows them -------------------------------
@@ -305,25 +305,86 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "refreshes",
-            "one row per load of the database: source, query, data timestamp, counts",
+            "one row per pull the warehouse was built from, oldest data first (the latest gives the "
+            "current tables)",
             ("refresh_id",),
             _columns(
-                ("refresh_id", "BIGINT", "load number, 1 for the first build of this file's history"),
-                ("source", "VARCHAR", "where the records came from: live pull, file import, snapshot"),
+                ("refresh_id", "BIGINT", "the pull's place in data-timestamp order, 1 for the oldest"),
+                ("data_timestamp", "VARCHAR", "the registry's data timestamp (or the stated as-of date)"),
+                ("data_date", "DATE", "the data timestamp's date"),
+                (
+                    "data_timestamp_basis",
+                    "VARCHAR",
+                    "how the data timestamp is known: registry, meta.json, --as-of or import time",
+                ),
+                ("source_kind", "VARCHAR", "bundled, live pull or file import"),
+                ("source", "VARCHAR", "where the records came from, as the pull recorded it"),
+                ("pull", "VARCHAR", "the pull's folder, relative to the bundle or the raw folder"),
                 ("query", "VARCHAR", "the search: a live pull's request parameters as JSON, else text"),
                 ("api_version", "VARCHAR", "the registry API's version, for live pulls"),
-                ("data_timestamp", "VARCHAR", "the registry's data timestamp for the pull"),
                 ("fetched_at", "VARCHAR", "when the pull was fetched (UTC)"),
+                ("saved_at", "VARCHAR", "when the pull was kept on disk (UTC)"),
                 ("loaded_at", "VARCHAR", "when the database was built (UTC)"),
-                ("record_count", "BIGINT", "records read"),
-                ("trial_count", "BIGINT", "trials written"),
+                ("record_count", "BIGINT", "records read from the pull"),
+                ("trial_count", "BIGINT", "trials in the pull"),
+                ("shown_trial_count", "BIGINT", "of those, trials both CAR-based and autoimmune"),
                 ("skipped_count", "BIGINT", "records skipped as unusable"),
-                ("problem_count", "BIGINT", "values dropped and records skipped in this load"),
+                ("problem_count", "BIGINT", "values dropped and records skipped in this pull"),
                 (
                     "problems",
                     "VARCHAR",
                     "those problems as a JSON list of {nct_id, field, reason, where, action} (first 500)",
                 ),
+            ),
+        ),
+        Table(
+            "trial_history",
+            "each trial's tracked state over a range of refreshes in which it did not change",
+            ("nct_id", "valid_from_refresh_id"),
+            _columns(
+                _NCT,
+                ("valid_from_refresh_id", "BIGINT", "first refresh with this state"),
+                ("valid_to_refresh_id", "BIGINT", "last refresh with this state (the trial was in it)"),
+                ("overall_status", "VARCHAR", "registry status code (NULL: not stated)"),
+                ("status_group", "VARCHAR", "open, active not recruiting, closed or unknown"),
+                ("phases", "VARCHAR[]", "registry phase codes"),
+                ("phase_label", "VARCHAR", "phase as shown"),
+                ("enrollment_count", "BIGINT", "planned or actual enrollment"),
+                ("enrollment_type", "VARCHAR", "ESTIMATED or ACTUAL"),
+                ("start_date", "DATE", "start date (first day of a partial date)"),
+                ("primary_completion_date", "DATE", "primary completion date"),
+                ("completion_date", "DATE", "completion date"),
+                ("lead_sponsor", "VARCHAR", "lead sponsor as registered"),
+                ("brief_title", "VARCHAR", "title"),
+                ("conditions", "VARCHAR[]", "conditions as registered"),
+                ("countries", "VARCHAR[]", "countries with a site"),
+                ("site_count", "BIGINT", "sites listed"),
+                ("target", "VARCHAR", "target construct"),
+                ("modality", "VARCHAR", "modality"),
+                ("is_car_based", "BOOLEAN", "CAR-based at that refresh"),
+                ("is_autoimmune", "BOOLEAN", "autoimmune at that refresh"),
+                ("targets", "VARCHAR[]", "target antigens"),
+                ("sponsor_name", "VARCHAR", "lead sponsor, normalised"),
+                ("sponsor_class", "VARCHAR", "sponsor class"),
+                ("product_name", "VARCHAR", "named product"),
+                ("condition_family", "VARCHAR", "main condition family"),
+                ("condition_entity", "VARCHAR", "main condition"),
+            ),
+        ),
+        Table(
+            "trial_changes",
+            "what changed for a trial between two consecutive refreshes (new, dropped, status, ...)",
+            ("nct_id", "to_refresh_id", "kind", "field"),
+            _columns(
+                _NCT,
+                ("from_refresh_id", "BIGINT", "the earlier refresh"),
+                ("to_refresh_id", "BIGINT", "the later refresh"),
+                ("from_data_timestamp", "VARCHAR", "the earlier refresh's data timestamp"),
+                ("to_data_timestamp", "VARCHAR", "the later refresh's data timestamp"),
+                ("kind", "VARCHAR", "new, returned, dropped, status, phase, enrollment, a date, ..."),
+                ("field", "VARCHAR", "the trial_history column compared (NULL for new, dropped, returned)"),
+                ("old_value", "VARCHAR", "its value before, as text (NULL: not stated)"),
+                ("new_value", "VARCHAR", "its value after, as text (NULL: not stated)"),
             ),
         ),
         Table(

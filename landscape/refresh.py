@@ -81,6 +81,11 @@ def refresh_from_registry(
         True,
         f"Refreshed: {summary.shown_trial_count} CAR-based autoimmune trials shown, from "
         f"{summary.record_count} registry records ({summary.skipped_count} skipped). "
-        f"Raw records kept in {result.pull.folder}.",
+        f"Raw records kept in {result.pull.folder}."
+        + (
+            f" {len(summary.problems)} value(s) dropped or record(s) skipped: listed on Data & methods."
+            if summary.problems
+            else ""
+        ),
         summary,
     )

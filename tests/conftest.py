@@ -26,13 +26,30 @@ def require_shared(*parts: str) -> Path:
 
 
 def build_fixture_warehouse(folder: Path) -> Path:
-    """Run `python -m etl import` on the fixture records into folder/warehouse.duckdb."""
+    """Run `python -m etl import` on the fixture records into folder/warehouse.duckdb (one refresh:
+    the bundled snapshot's history is left out)."""
     records = write_fixture_records(folder / "fixture_studies.ndjson")
     db_path = folder / "warehouse.duckdb"
     out = io.StringIO()
-    code = etl_main(["import", str(records), "--db", str(db_path), "--raw-dir", str(folder / "raw")], out=out)
+    args = ["import", str(records), "--db", str(db_path), "--raw-dir", str(folder / "raw"), "--no-bundle"]
+    code = etl_main(args, out=out)
     assert code == 0, out.getvalue()
     return db_path
+
+
+def build_history_warehouse(folder: Path) -> Path:
+    """Run `python -m etl build --source snapshot`: the bundled snapshot with its four history pulls."""
+    db_path = folder / "history.duckdb"
+    out = io.StringIO()
+    code = etl_main(["build", "--source", "snapshot", "--db", str(db_path)], out=out)
+    assert code == 0, out.getvalue()
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built once per test session from the bundled snapshot: five refreshes."""
+    return build_history_warehouse(tmp_path_factory.mktemp("history_warehouse"))
 
 
 @pytest.fixture(scope="session")

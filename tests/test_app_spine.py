@@ -297,7 +297,11 @@ def test_refresh_against_a_mock_registry_swaps_in_a_new_database(tmp_path: Path)
     assert outcome.ok, outcome.message
     assert steps[-1][0] == 1.0
     assert [f for f, _ in steps] == sorted(f for f, _ in steps)
-    refresh = Warehouse(db).query("SELECT data_timestamp, record_count FROM refreshes").row(0)
+    refresh = (
+        Warehouse(db)
+        .query("SELECT data_timestamp, record_count FROM refreshes ORDER BY refresh_id DESC")
+        .row(0)
+    )
     assert refresh == ("2026-11-20T09:00:00", len(FIXTURE_RECORDS))
     meta = json.loads(next((tmp_path / "raw").glob("*/meta.json")).read_text())
     assert meta["api_version"] == "2.0.9"

@@ -72,7 +72,8 @@ def test_failed_build_leaves_previous_database(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]
 
 
-def test_refresh_history_accumulates(tmp_path: Path) -> None:
+def test_a_build_from_records_is_one_refresh(tmp_path: Path) -> None:
+    # History across builds comes from the kept pulls (etl/rebuild.py), not from the previous file.
     db = tmp_path / "w.duckdb"
     build_warehouse(FIXTURE_RECORDS, {"source": "first", "data_timestamp": "2026-01-01"}, db)
     build_warehouse(FIXTURE_RECORDS[:3], {"source": "second"}, db, skipped_count=2)
@@ -80,7 +81,11 @@ def test_refresh_history_accumulates(tmp_path: Path) -> None:
         rows = con.sql(
             "SELECT refresh_id, source, record_count, trial_count, skipped_count FROM refreshes"
         ).fetchall()
-    assert rows == [(1, "first", len(FIXTURE_RECORDS), len(FIXTURE_RECORDS), 0), (2, "second", 3, 3, 2)]
+        history = con.sql("SELECT count(*), min(valid_from_refresh_id) FROM trial_history").fetchall()
+        changes = con.sql("SELECT count(*) FROM trial_changes").fetchall()
+    assert rows == [(1, "second", 3, 3, 2)]
+    assert history == [(3, 1)]
+    assert changes == [(0,)]
 
 
 def test_corrupt_previous_database_is_replaced(tmp_path: Path) -> None:

@@ -75,7 +75,11 @@ def test_run_refresh_pulls_keeps_and_builds(tmp_path: Path) -> None:
     )
     assert result.summary.record_count == len(FIXTURE_RECORDS)
     assert find_latest_pull(tmp_path / "raw") is not None
-    stored = Warehouse(tmp_path / "w.duckdb").query("SELECT data_timestamp FROM refreshes").item()
+    stored = (
+        Warehouse(tmp_path / "w.duckdb")
+        .query("SELECT data_timestamp FROM refreshes ORDER BY refresh_id DESC LIMIT 1")
+        .item()
+    )
     assert stored == "2026-11-20T09:00:00"
     assert registry.study_timeouts() == [{"connect": 10.0, "read": 60.0, "write": 60.0, "pool": 60.0}]
     assert registry.study_timeouts()[0]["read"] == TIMEOUT.read

@@ -14,7 +14,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from etl.classify.labels import MODALITY_PRECEDENCE, MODALITY_UNCLEAR
-from etl.load import ContractError, make_refresh_row, read_table_columns, write_warehouse
+from etl.load import ContractError, read_table_columns, write_warehouse
+from etl.pulls import PullSource
+from etl.rebuild import make_refresh_row
 from etl.schema import (
     MODALITIES,
     PHASE_LABELS,
@@ -80,8 +82,11 @@ def test_label_sets_have_one_order() -> None:
 
 def test_a_live_pull_query_round_trips_as_json() -> None:
     params = {"format": "json", "query.term": 'CAR-T OR "chimeric antigen receptor"', "pageSize": "200"}
-    row = make_refresh_row({"source": "live", "query": params}, pl.DataFrame(), 1, 0)
-    stored = row["query"].item()
+    meta = {"source": "live", "query": params}
+    pull = PullSource("raw/x", "live", Path("x"), meta, "2026-08-22", "registry data timestamp")
+    states = pl.DataFrame(schema={"is_car_based": pl.Boolean, "is_autoimmune": pl.Boolean})
+    row = make_refresh_row(1, pull, states, 0, 0, "2026-08-22T00:00:00")
+    stored = row["query"]
     assert stored.startswith('{"format": "json"')  # JSON text, not a Python dict's repr
     assert describe_query(stored) == params["query.term"]
     assert describe_query("bundled offline snapshot") == "bundled offline snapshot"

@@ -277,6 +277,8 @@ def scan_folder(path: Path) -> tuple[list[Path], list[Path]]:
     for candidate in sorted(path.rglob("*")):
         if not candidate.is_file():
             continue
+        if candidate.name == "meta.json":
+            continue  # a kept pull's description, not records
         (files if candidate.name.lower().endswith(_SUFFIXES) else skipped).append(candidate)
     return files, skipped
 
