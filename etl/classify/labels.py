@@ -44,6 +44,7 @@ EVIDENCE_AXES: tuple[str, ...] = (
     "autoimmune",
     "target",
     "modality",
+    "cell_origin",
     "product",
     "condition",
     "sponsor",

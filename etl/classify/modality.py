@@ -43,7 +43,7 @@ def classify_modality(
     has any signal, the best tier (titles and intervention names over summary) wins, then the
     precedence in labels.MODALITY_PRECEDENCE.
     """
-    signals = pl.concat([_find_wording(texts), _product_signals(product_matches)])
+    signals = pl.concat([find_modality_wording(texts), _product_signals(product_matches)])
     precedence = {label: rank for rank, label in enumerate(MODALITY_PRECEDENCE)}
     ranked = signals.with_columns(
         pl.when(pl.col("modality").is_in(list(SPECIAL_MODALITIES)))
@@ -85,12 +85,19 @@ def classify_modality(
     return result, evidence
 
 
-def _find_wording(texts: pl.DataFrame) -> pl.DataFrame:
-    masked = texts.filter(pl.col("field").is_in(MODALITY_FIELDS)).with_columns(
+def mask_origin_context(texts: pl.DataFrame) -> pl.DataFrame:
+    """Modality fields with transplant wording and "in vivo expansion" wording masked (not the CAR's origin)."""
+    return texts.filter(pl.col("field").is_in(MODALITY_FIELDS)).with_columns(
         pl.col("text")
         .str.replace_all(TRANSPLANT_MASK, " transplant")
         .str.replace_all(IN_VIVO_MASK, " in-body")
     )
+
+
+def find_modality_wording(texts: pl.DataFrame) -> pl.DataFrame:
+    """Modality wording in titles, interventions, summaries and descriptions (transplant and in vivo
+    expansion wording masked), one row per match with its tier and rule."""
+    masked = mask_origin_context(texts)
     found = find_terms(masked, load_modalities(), MODALITY_FIELDS).filter(
         (pl.col("scope") == "any") | pl.col("field").is_in(TIER_A_FIELDS)
     )

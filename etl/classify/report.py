@@ -19,6 +19,8 @@ from etl.transform.records import build_tables
 COUNTED_COLUMNS = (
     "target",
     "modality",
+    "cell_origin",
+    "cell_origin_basis",
     "condition_family",
     "condition_entity",
     "sponsor_class",

@@ -17,6 +17,9 @@ from etl.classify.matching import (
 from etl.vocab import VocabularyError, load_vocabulary
 
 YES_NO = ("yes", "no")
+CELL_ORIGINS = ("autologous", "allogeneic", "in vivo")
+# A product's modality that settles its cell origin when products.csv leaves cell_origin empty.
+ORIGIN_OF_MODALITY = {"Autologous CAR-T": "autologous", "Allogeneic CAR-T": "allogeneic", "In vivo CAR": "in vivo"}
 MODALITY_SCOPES = ("any", "title_interventions")
 
 
@@ -133,12 +136,16 @@ def load_products() -> CompiledVocabulary:
         modality = row.get("modality") or None
         if modality is not None and modality not in MODALITY_PRECEDENCE:
             raise VocabularyError(f"products.csv: {row['product_name']} has unknown modality {modality!r}")
+        origin = row.get("cell_origin") or ORIGIN_OF_MODALITY.get(modality or "")
+        if origin is not None and origin not in CELL_ORIGINS:
+            raise VocabularyError(f"products.csv: {row['product_name']} has unknown cell_origin {origin!r}")
         rows.append(
             {
                 "aliases": split_cell(row["aliases"]),
                 "product_name": row["product_name"],
                 "product_antigens": product_antigens,
                 "product_modality": modality,
+                "product_cell_origin": origin,
             }
         )
     return compile_vocabulary("products", rows, "aliases")
