@@ -6,7 +6,7 @@ import datetime
 
 import polars as pl
 
-from etl.classify.conditions import classify_conditions
+from etl.classify.conditions import build_organ_tags, classify_conditions
 from etl.classify.evidence import concat_evidence
 from etl.classify.inclusion import build_inclusion_ledger, classify_car_based
 from etl.classify.modality import classify_modality
@@ -87,6 +87,7 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
         "trials": result.trials.select(ordered),
         "trial_targets": result.trial_targets.sort("nct_id", maintain_order=True),
         "trial_condition_entities": result.trial_condition_entities.sort("nct_id", maintain_order=True),
+        "trial_organ_tags": build_organ_tags(result.trial_condition_entities).sort("nct_id", maintain_order=True),
         "classification_evidence": concat_evidence([result.evidence]),
         "inclusion_ledger": ledger,
     }
