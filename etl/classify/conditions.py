@@ -136,13 +136,14 @@ def build_organ_tags(entities: pl.DataFrame) -> pl.DataFrame:
     return (
         entities.select(
             "nct_id",
-            pl.col("condition_entity").replace_strict(organs, default=None, return_dtype=pl.String).alias("organ"),
+            pl.col("condition_entity")
+            .replace_strict(organs, default=None, return_dtype=pl.String)
+            .alias("organ"),
             "condition_entity",
         )
         .filter(pl.col("organ").is_not_null())
         .unique(maintain_order=True)
     )
-
 
 
 def _find_oncology(texts: pl.DataFrame) -> pl.DataFrame:

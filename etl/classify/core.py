@@ -34,6 +34,8 @@ CLASSIFICATION_COLUMNS = (
     "is_basket",
     "sponsor_name",
     "sponsor_class",
+    "is_sponsor_person",
+    "sponsor_institution",
     "status_group",
     "is_stalled",
 )
@@ -56,7 +58,7 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
     modality, modality_evidence = classify_modality(trials, texts, product_matches)
     origin, origin_evidence = classify_cell_origin(trials, texts, product_matches, modality)
     products, product_evidence = classify_products(trials, texts, product_matches)
-    sponsors, sponsor_evidence = classify_sponsors(trials)
+    sponsors, sponsor_evidence = classify_sponsors(trials, tables.get("trial_sites"))
     status, status_evidence = classify_status(trials, as_of)
     classified = trials
     for frame in (car_based, conditions, targets, modality, origin, products, sponsors, status):
@@ -87,7 +89,9 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
         "trials": result.trials.select(ordered),
         "trial_targets": result.trial_targets.sort("nct_id", maintain_order=True),
         "trial_condition_entities": result.trial_condition_entities.sort("nct_id", maintain_order=True),
-        "trial_organ_tags": build_organ_tags(result.trial_condition_entities).sort("nct_id", maintain_order=True),
+        "trial_organ_tags": build_organ_tags(result.trial_condition_entities).sort(
+            "nct_id", maintain_order=True
+        ),
         "classification_evidence": concat_evidence([result.evidence]),
         "inclusion_ledger": ledger,
     }

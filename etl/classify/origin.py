@@ -28,7 +28,11 @@ BASIS_STATED = "stated"
 BASIS_PRODUCT = "named product"
 BASIS_PRESUMED = "presumed"
 CELL_ORIGIN_BASES = (BASIS_STATED, BASIS_PRODUCT, BASIS_PRESUMED)
-ORIGIN_OF_MODALITY = {"In vivo CAR": "in vivo", "Allogeneic CAR-T": "allogeneic", "Autologous CAR-T": "autologous"}
+ORIGIN_OF_MODALITY = {
+    "In vivo CAR": "in vivo",
+    "Allogeneic CAR-T": "allogeneic",
+    "Autologous CAR-T": "autologous",
+}
 ORIGIN_PRECEDENCE = ("in vivo", "allogeneic", "autologous")
 PRESUMABLE_MODALITIES = ("CAR-T (unspecified)", "mRNA CAR-T")
 # Any of these words anywhere (after transplant wording is masked) stops the autologous presumption.
@@ -63,7 +67,10 @@ def classify_cell_origin(
         ["nct_id", "field", "matched_term"], maintain_order=True
     )
     hinted = (
-        mask_origin_context(texts).filter(pl.col("text").str.contains(NOT_AUTOLOGOUS_HINT)).select("nct_id").unique()
+        mask_origin_context(texts)
+        .filter(pl.col("text").str.contains(NOT_AUTOLOGOUS_HINT))
+        .select("nct_id")
+        .unique()
     )
     result = (
         trials.select("nct_id")
@@ -82,18 +89,27 @@ def classify_cell_origin(
             .then(pl.lit("autologous"))
             .otherwise(pl.col("cell_origin").fill_null(CELL_ORIGIN_UNCLEAR))
             .alias("cell_origin"),
-            pl.when(pl.col("is_presumed")).then(pl.lit(BASIS_PRESUMED)).otherwise(pl.col("cell_origin_basis")).alias(
-                "cell_origin_basis"
-            ),
+            pl.when(pl.col("is_presumed"))
+            .then(pl.lit(BASIS_PRESUMED))
+            .otherwise(pl.col("cell_origin_basis"))
+            .alias("cell_origin_basis"),
         )
     )
     evidence = pl.concat(
         [
             select_evidence(
-                supporting, "cell_origin", pl.col("cell_origin"), pl.col("rule"), pl.col("matched_term"), pl.col("field")
+                supporting,
+                "cell_origin",
+                pl.col("cell_origin"),
+                pl.col("rule"),
+                pl.col("matched_term"),
+                pl.col("field"),
             ),
             select_evidence(
-                result.filter(pl.col("is_presumed")), "cell_origin", pl.lit("autologous"), pl.lit(PRESUMED_RULE)
+                result.filter(pl.col("is_presumed")),
+                "cell_origin",
+                pl.lit("autologous"),
+                pl.lit(PRESUMED_RULE),
             ),
             select_evidence(
                 result.filter(pl.col("cell_origin") == CELL_ORIGIN_UNCLEAR),
@@ -103,8 +119,10 @@ def classify_cell_origin(
                 .then(pl.lit("origin wording present but not settled (e.g. 'in vivo' or 'donor' in passing)"))
                 .when(pl.col("modality").is_in(PRESUMABLE_MODALITIES))
                 .then(pl.lit("no origin wording and no listed product with a known origin"))
-                .otherwise(pl.lit("no origin stated and no listed product with a known origin; not presumed for ")
-                           + pl.col("modality")),
+                .otherwise(
+                    pl.lit("no origin stated and no listed product with a known origin; not presumed for ")
+                    + pl.col("modality")
+                ),
             ),
         ]
     )

@@ -20,7 +20,11 @@ YES_NO = ("yes", "no")
 CELL_ORIGINS = ("autologous", "allogeneic", "in vivo")
 ORGANS = ("kidney", "lung", "nervous system", "skin", "heart", "blood")
 # A product's modality that settles its cell origin when products.csv leaves cell_origin empty.
-ORIGIN_OF_MODALITY = {"Autologous CAR-T": "autologous", "Allogeneic CAR-T": "allogeneic", "In vivo CAR": "in vivo"}
+ORIGIN_OF_MODALITY = {
+    "Autologous CAR-T": "autologous",
+    "Allogeneic CAR-T": "allogeneic",
+    "In vivo CAR": "in vivo",
+}
 MODALITY_SCOPES = ("any", "title_interventions")
 
 

@@ -253,7 +253,8 @@ def frame_records(records: Iterable[dict]) -> dict[str, pl.DataFrame]:
                 )
             )
     joined_study_schema = {
-        k: pl.String if k in ("keywords", "phases", "arm_descriptions") else v for k, v in STUDY_COLUMNS.items()
+        k: pl.String if k in ("keywords", "phases", "arm_descriptions") else v
+        for k, v in STUDY_COLUMNS.items()
     }
     joined_intervention_schema = {**INTERVENTION_COLUMNS, "other_names": pl.String, **_INDEX}
     return {
