@@ -86,7 +86,7 @@ def classify_modality(
 
 
 def mask_origin_context(texts: pl.DataFrame) -> pl.DataFrame:
-    """Modality fields with transplant wording and "in vivo expansion" wording masked (not the CAR's origin)."""
+    """Modality fields with transplant and "in vivo expansion" wording masked (not the CAR's origin)."""
     return texts.filter(pl.col("field").is_in(MODALITY_FIELDS)).with_columns(
         pl.col("text")
         .str.replace_all(TRANSPLANT_MASK, " transplant")
