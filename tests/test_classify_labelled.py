@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from etl.classify.labels import CONDITION_FAMILIES, MODALITY_LABELS
+from etl.classify.origin import CELL_ORIGIN_BASES, CELL_ORIGIN_LABELS
 from tests.labelled.helpers import classify_records, read_labelled_records, read_labels
 
 # Each axis must be at least this accurate on the labelled set.
@@ -14,10 +15,11 @@ AXES = {
     "inclusion": ("is_car_based", "is_autoimmune"),
     "target": ("target",),
     "modality": ("modality",),
+    "cell_origin": ("cell_origin", "cell_origin_basis"),
     "product": ("product_name",),
     "condition": ("condition_entity", "condition_family"),
     "basket": ("is_basket",),
-    "sponsor": ("sponsor_name", "sponsor_class"),
+    "sponsor": ("sponsor_name", "sponsor_class", "sponsor_institution"),
     "status": ("status_group", "is_stalled"),
 }
 
@@ -54,6 +56,8 @@ def test_labelled_set_is_large_and_covers_every_label(comparison: pl.DataFrame) 
     # Every modality label, "unclear" included (CAR products named without any cell type or origin).
     assert set(comparison["modality"]) >= set(MODALITY_LABELS)
     assert set(comparison["condition_family"]) >= set(CONDITION_FAMILIES)
+    assert set(comparison["cell_origin"]) >= set(CELL_ORIGIN_LABELS)
+    assert set(comparison["cell_origin_basis"]) >= {*CELL_ORIGIN_BASES, ""}
     assert {"true", "false"} <= set(comparison["is_autoimmune"])
     assert {"true", "false"} <= set(comparison["is_basket"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from etl.classify.evidence import quote_term, select_evidence
-from etl.classify.modality import find_modality_wording, mask_origin_context
+from etl.classify.modality import IN_VIVO_MASK, MODALITY_FIELDS, find_modality_wording
 
 # Rules, tried in turn (one column, `cell_origin_basis`, says which one gave the label):
 #   stated        the record's own wording ("autologous", "universal CAR-T", "donor-derived",
@@ -35,7 +35,8 @@ ORIGIN_OF_MODALITY = {
 }
 ORIGIN_PRECEDENCE = ("in vivo", "allogeneic", "autologous")
 PRESUMABLE_MODALITIES = ("CAR-T (unspecified)", "mRNA CAR-T")
-# Any of these words anywhere (after transplant wording is masked) stops the autologous presumption.
+# Any of these words anywhere in titles, interventions, summaries and descriptions (transplant wording
+# included) stops the autologous presumption.
 NOT_AUTOLOGOUS_HINT = (
     r"(?i)(?-u:\b)(?:allo|allogeneic\w*|universal|donors?|donor-derived|off[\s\-]the[\s\-]shelf"
     r"|in[\s\-]vivo|ucar\w*|ipsc\w*|cord[\s\-]blood|third[\s\-]party)(?-u:\b)"
@@ -66,8 +67,11 @@ def classify_cell_origin(
     supporting = ranked.join(chosen, on=["nct_id", "cell_origin", "cell_origin_basis"], how="semi").unique(
         ["nct_id", "field", "matched_term"], maintain_order=True
     )
+    # Transplant wording counts here ("after allogeneic HSCT": the T cells may be the donor's); only
+    # "in vivo expansion" wording, which any CAR-T trial uses, is masked.
     hinted = (
-        mask_origin_context(texts)
+        texts.filter(pl.col("field").is_in(MODALITY_FIELDS))
+        .with_columns(pl.col("text").str.replace_all(IN_VIVO_MASK, " in-body"))
         .filter(pl.col("text").str.contains(NOT_AUTOLOGOUS_HINT))
         .select("nct_id")
         .unique()
