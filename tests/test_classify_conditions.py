@@ -181,7 +181,7 @@ def test_organ_manifestations_keep_an_organ_tag() -> None:
         make_record("NCT00000004", "CAR-T in Refractory SLE", conditions=["Systemic Lupus Erythematosus"]),
     ]
     out = classify_records(records)
-    tags = {(r["nct_id"], r["organ"], r["condition_entity"]) for r in out["trial_organ_tags"].iter_rows(named=True)}
+    tags = set(out["trial_organ_tags"].select("nct_id", "organ", "condition_entity").iter_rows())
     assert ("NCT00000001", "kidney", "lupus nephritis") in tags
     assert ("NCT00000003", "kidney", "IgA nephropathy") in tags
     assert not any(nct == "NCT00000004" for nct, _, _ in tags)

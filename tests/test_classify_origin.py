@@ -74,7 +74,7 @@ def test_co_administered_antibody_in_a_description_adds_no_target() -> None:
         "NCT00000001",
         "BCMA CAR-T Cells in SLE",
         conditions=["SLE"],
-        description="Rituximab (anti-CD20 monoclonal antibody) was given before; BCMA CAR-T cells are infused.",
+        description="Rituximab (anti-CD20 monoclonal antibody) was given before; BCMA CAR-T cells follow.",
     )
     assert classify_one(record)["target"] == "BCMA"
 

@@ -315,10 +315,7 @@ OR_AND_EXCEPTION_TEXT = """Inclusion Criteria:
 def test_alternatives_and_exceptions_are_kept_but_not_required(curated_dir: Path) -> None:
     tables = build_eligibility_tables(make_trials(("NCT1", OR_AND_EXCEPTION_TEXT, 18.0, 65.0)))
     thresholds = tables["eligibility_thresholds"]
-    qualified = {
-        (r["measure"], r["value"]): r["qualifier"]
-        for r in thresholds.iter_rows(named=True)
-    }
+    qualified = {(r["measure"], r["value"]): r["qualifier"] for r in thresholds.iter_rows(named=True)}
     assert qualified[("egfr_ml_min_1_73m2", 60.0)] == "alternative"
     assert qualified[("serum_creatinine_mg_dl", 1.5)] == "alternative"
     assert qualified[("alt_x_uln", 5.0)] == qualified[("ast_x_uln", 5.0)] == "exception"
