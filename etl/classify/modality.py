@@ -30,6 +30,9 @@ TRANSPLANT_MASK = (
 IN_VIVO_MASK = (
     r"(?i)(?-u:\b)in[\s\-]vivo\s+(?:car[\s\-]*t?[\s\-]*(?:cells?)?\s+)?(?:expansion|persistence|proliferation"
     r"|kinetics|amplification|activity|efficacy|survival|function|behaviou?r|tracking|monitoring|detection)"
+    # ... and the same said the other way round: "the persistence and phenotype of CAR-T cells in vivo".
+    r"|(?-u:\b)(?:expansion|persistence|proliferation|kinetics|amplification|phenotype|survival|activity"
+    r"|function)\s+(?:[\w\-]+\s+){0,6}in[\s\-]vivo(?-u:\b)"
 )
 
 
