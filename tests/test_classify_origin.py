@@ -111,3 +111,27 @@ def test_cell_origin_columns_exist_for_every_trial() -> None:
     trials = classify_records(records)["trials"]
     assert trials.schema["cell_origin"] == pl.String
     assert trials["cell_origin"].null_count() == 0
+
+
+def test_foundation_tables_carry_descriptions_arms_and_the_responsible_party() -> None:
+    from etl.transform.records import build_tables
+
+    record = make_record(
+        "NCT00000001",
+        "CAR-T in SLE",
+        description="Detailed text.",
+        arm_descriptions=["Arm one text", "Arm two text"],
+        responsible_party={
+            "investigatorFullName": "Jane Doe",
+            "investigatorAffiliation": "Example University",
+        },
+    )
+    row = build_tables([record])["trials"].row(0, named=True)
+    assert row["detailed_description"] == "Detailed text."
+    assert row["arm_descriptions"] == ["Arm one text", "Arm two text"]
+    assert (row["responsible_party_name"], row["responsible_party_affiliation"]) == (
+        "Jane Doe",
+        "Example University",
+    )
+    empty = build_tables([make_record("NCT00000002", "CAR-T in SLE")])["trials"].row(0, named=True)
+    assert (empty["detailed_description"], empty["arm_descriptions"]) == (None, [])
