@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump whenever a table or column is added, removed, renamed or changes type or meaning.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VERSION_TABLE = "warehouse_info"
 
 # ---- Label sets, in the order every chart, legend and list shows them -------------------------------
@@ -104,6 +104,8 @@ TABLES: dict[str, Table] = {
                 ("official_title", "VARCHAR", "official title as registered"),
                 ("acronym", "VARCHAR", "study acronym"),
                 ("brief_summary", "VARCHAR", "brief summary as registered"),
+                ("detailed_description", "VARCHAR", "detailed description as registered"),
+                ("arm_descriptions", "VARCHAR[]", "arm group descriptions as registered"),
                 ("keywords", "VARCHAR[]", "keywords as registered"),
                 ("overall_status", "VARCHAR", "registry overall status (API enum, e.g. RECRUITING)"),
                 ("phases", "VARCHAR[]", "registry phases (API enums)"),
@@ -112,6 +114,8 @@ TABLES: dict[str, Table] = {
                 ("study_type", "VARCHAR", "interventional or observational"),
                 ("lead_sponsor", "VARCHAR", "lead sponsor as registered"),
                 ("lead_sponsor_class", "VARCHAR", "registry's sponsor class (API enum)"),
+                ("responsible_party_name", "VARCHAR", "responsible party (investigator) as registered"),
+                ("responsible_party_affiliation", "VARCHAR", "the responsible investigator's affiliation"),
                 ("enrollment_count", "BIGINT", "enrollment count"),
                 ("enrollment_type", "VARCHAR", "ACTUAL or ESTIMATED"),
                 ("start_date", "DATE", "start date (partial dates are stored as the first day)"),
@@ -137,12 +141,24 @@ TABLES: dict[str, Table] = {
                 ("target", "VARCHAR", "derived: target antigen label, e.g. CD19/BCMA"),
                 ("targets", "VARCHAR[]", "derived: target antigens as a list"),
                 ("modality", "VARCHAR", "derived: one of MODALITIES (CAR-T, CAR-NK, CAAR-T, CAR-Treg ...)"),
+                ("cell_origin", "VARCHAR", "derived: autologous, allogeneic, in vivo or unclear"),
+                (
+                    "cell_origin_basis",
+                    "VARCHAR",
+                    "how cell_origin is known: stated in the record, from the named product, or presumed",
+                ),
                 ("product_name", "VARCHAR", "derived: named product"),
                 ("condition_family", "VARCHAR", "derived: primary condition's family (CONDITION_FAMILIES)"),
                 ("condition_entity", "VARCHAR", "derived: primary condition"),
                 ("is_basket", "BOOLEAN", "derived: a basket trial across several diseases"),
                 ("sponsor_name", "VARCHAR", "derived: lead sponsor, name cleaned and grouped"),
                 ("sponsor_class", "VARCHAR", "derived: one of SPONSOR_CLASSES"),
+                (
+                    "is_sponsor_person",
+                    "BOOLEAN",
+                    "derived: the lead sponsor is a person (sponsor-investigator)",
+                ),
+                ("sponsor_institution", "VARCHAR", "derived: a sponsor-investigator's institution"),
                 ("status_group", "VARCHAR", "derived: one of STATUS_GROUPS"),
                 ("is_stalled", "BOOLEAN", "derived: still open three or more years after its start"),
                 ("search_text", "VARCHAR", "lower-cased text the free-text search looks in"),
@@ -220,6 +236,17 @@ TABLES: dict[str, Table] = {
                 ("condition_entity", "VARCHAR", "one condition the trial treats"),
                 ("condition_family", "VARCHAR", "its family (CONDITION_FAMILIES)"),
                 ("is_primary", "BOOLEAN", "the trial's primary condition"),
+                ("organ", "VARCHAR", "organ the condition affects, when it is organ-specific (data/vocab)"),
+            ),
+        ),
+        Table(
+            "trial_organ_tags",
+            "organs a trial's conditions affect (derived), one row per condition with an organ",
+            ("nct_id", "organ", "condition_entity"),
+            _columns(
+                _NCT,
+                ("organ", "VARCHAR", "the organ (kidney, skin, nervous system ...)"),
+                ("condition_entity", "VARCHAR", "the condition that affects it"),
             ),
         ),
         Table(
@@ -260,6 +287,11 @@ TABLES: dict[str, Table] = {
                 ("unit", "VARCHAR", "unit the value is stated in"),
                 ("span", "VARCHAR", "the criteria text the threshold was read from"),
                 ("source", "VARCHAR", "extracted (parser) or curated (data/curated)"),
+                (
+                    "qualifier",
+                    "VARCHAR",
+                    "NULL, or alternative / exception: the limit is one of several options",
+                ),
             ),
         ),
         Table(

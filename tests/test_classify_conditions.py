@@ -18,7 +18,13 @@ def classify(title: str | None = None, **fields: object) -> dict:
         (["Systemic Lupus Erythematosus"], "SLE", "rheumatic"),
         (["Lupus Erythematosus, Systemic"], "SLE", "rheumatic"),
         (["Systemic Lupus Erthematosus"], "SLE", "rheumatic"),
-        (["Lupus Nephritis - WHO Class IV"], "lupus nephritis", "renal"),
+        # An organ manifestation takes its parent disease's family (the organ is a tag).
+        (["Lupus Nephritis - WHO Class IV"], "lupus nephritis", "rheumatic"),
+        (["Systemic Sclerosis-associated Interstitial Lung Disease"], "SSc-ILD", "rheumatic"),
+        (["Neuropsychiatric Systemic Lupus Erythematosus"], "neuropsychiatric lupus", "rheumatic"),
+        (["IgA Nephropathy"], "IgA nephropathy", "renal"),
+        (["Idiopathic Membranous Nephropathy"], "membranous nephropathy", "renal"),
+        (["Steroid-resistant Nephrotic Syndrome"], "nephrotic syndrome", "renal"),
         (["Scleroderma, Diffuse"], "systemic sclerosis", "rheumatic"),
         (["Juvenile Dermatomyositis"], "IIM", "rheumatic"),
         (["Antisynthetase Syndrome"], "IIM", "rheumatic"),
@@ -165,3 +171,49 @@ def test_condition_evidence_names_alias_and_field() -> None:
         ("myasthenia gravis", "Myasthaenia Gravis", "condition")
     ]
     assert out["trials"]["autoimmune_reason"].to_list() == ["term 'Myasthaenia Gravis' in condition"]
+
+
+def test_organ_manifestations_keep_an_organ_tag() -> None:
+    records = [
+        make_record("NCT00000001", "CAR-T in Refractory Lupus Nephritis", conditions=["Lupus Nephritis"]),
+        make_record("NCT00000002", "CAR-T in SSc-ILD", conditions=["Systemic Sclerosis-associated ILD"]),
+        make_record("NCT00000003", "CAR-T in IgA Nephropathy", conditions=["IgA Nephropathy"]),
+        make_record("NCT00000004", "CAR-T in Refractory SLE", conditions=["Systemic Lupus Erythematosus"]),
+    ]
+    out = classify_records(records)
+    tags = set(out["trial_organ_tags"].select("nct_id", "organ", "condition_entity").iter_rows())
+    assert ("NCT00000001", "kidney", "lupus nephritis") in tags
+    assert ("NCT00000003", "kidney", "IgA nephropathy") in tags
+    assert not any(nct == "NCT00000004" for nct, _, _ in tags)
+    families = dict(out["trials"].select("nct_id", "condition_family").iter_rows())
+    assert families == {
+        "NCT00000001": "rheumatic",
+        "NCT00000002": "rheumatic",
+        "NCT00000003": "renal",
+        "NCT00000004": "rheumatic",
+    }
+    entities = out["trial_condition_entities"].filter(nct_id="NCT00000002")
+    assert entities.select("condition_entity", "organ").row(0) == ("SSc-ILD", "lung")
+
+
+def test_lupus_nephritis_with_glomerulonephritis_wording_is_not_a_basket() -> None:
+    row = classify(
+        "CAR-T in Lupus Nephritis",
+        conditions=["Lupus Nephritis", "Glomerulonephritis"],
+    )
+    assert (row["condition_entity"], row["is_basket"]) == ("lupus nephritis", False)
+
+
+@pytest.mark.parametrize(
+    ("title", "entity"),
+    [
+        ("CAR-T Cells in Refractory AAV", "ANCA vasculitis"),
+        ("CAR-T Cells in ANCA-associated Vasculitis (AAV)", "ANCA vasculitis"),
+        ("AAV-delivered CAR Gene Therapy in Refractory SLE", "SLE"),
+        ("An AAV Vector Encoding a CD19 CAR in Myasthenia Gravis", "myasthenia gravis"),
+        ("rAAV9 In Vivo CAR in Refractory Lupus", "SLE"),
+    ],
+)
+def test_aav_is_vasculitis_except_in_gene_therapy_wording(title: str, entity: str) -> None:
+    row = classify(title)
+    assert row["condition_entity"] == entity

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from etl.classify.origin import CELL_ORIGIN_BASES, CELL_ORIGIN_LABELS
 from etl.schema import CONDITION_FAMILIES, MODALITIES
 from tests.labelled.helpers import classify_records, read_labelled_records, read_labels
 
@@ -14,10 +15,11 @@ AXES = {
     "inclusion": ("is_car_based", "is_autoimmune"),
     "target": ("target",),
     "modality": ("modality",),
+    "cell_origin": ("cell_origin", "cell_origin_basis"),
     "product": ("product_name",),
     "condition": ("condition_entity", "condition_family"),
     "basket": ("is_basket",),
-    "sponsor": ("sponsor_name", "sponsor_class"),
+    "sponsor": ("sponsor_name", "sponsor_class", "sponsor_institution"),
     "status": ("status_group", "is_stalled"),
 }
 
@@ -54,6 +56,8 @@ def test_labelled_set_is_large_and_covers_every_label(comparison: pl.DataFrame) 
     # Every modality label, "unclear" included (CAR products named without any cell type or origin).
     assert set(comparison["modality"]) >= set(MODALITIES)
     assert set(comparison["condition_family"]) >= set(CONDITION_FAMILIES)
+    assert set(comparison["cell_origin"]) >= set(CELL_ORIGIN_LABELS)
+    assert set(comparison["cell_origin_basis"]) >= {*CELL_ORIGIN_BASES, ""}
     assert {"true", "false"} <= set(comparison["is_autoimmune"])
     assert {"true", "false"} <= set(comparison["is_basket"])
 

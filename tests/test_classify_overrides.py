@@ -50,7 +50,7 @@ def test_overrides_set_every_axis_and_leave_their_reason(
     assert first["product_name"] == "GC012F (AZD0120)"
     assert (first["condition_entity"], first["condition_family"], first["is_basket"]) == (
         "lupus nephritis",
-        "renal",
+        "rheumatic",
         False,
     )
     assert (first["sponsor_name"], first["sponsor_class"], first["status_group"]) == (

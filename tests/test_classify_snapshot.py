@@ -17,40 +17,42 @@ from etl.schema import CONDITION_FAMILIES
 from tests.labelled.helpers import classify_records, read_labelled_records
 
 AS_OF = datetime.date(2026, 11, 1)
-# Snapshot trials classified "undisclosed" today. The first eight name no antigen anywhere (in the bundle
-# and on ClinicalTrials.gov); the rest of the 332-trial bundle's list is pinned as it stands until the
-# classifier reads brief summaries (issue 13), which name the antigen for several of them.
-TRULY_UNDISCLOSED = {
+# Snapshot trials classified "undisclosed". Each record was read in full (title, official title,
+# interventions, conditions, brief summary, primary outcomes): none names an antigen. Since the
+# classifier reads the whole record and the products vocabulary knows SYS6020 (BCMA, CSPC), the two
+# SYS6020 trials (NCT06688435, NCT07756268) are BCMA; the rest stay undisclosed until their registry
+# records (or a public source for their product) name the antigen.
+UNDISCLOSED_TODAY = {
+    "NCT05459870",  # "4SCAR T cells" (a platform name) in autoimmune diseases
+    "NCT05859997",  # BRL-301, universal CAR-T; antigen not stated
+    "NCT05988216",  # BRL-301 in SLE
     "NCT06201416",  # SBT777101 (CAR-Treg), antigen not stated
-    "NCT06361836",  # SBT777101 (CAR-Treg), antigen not stated
+    "NCT06318533",  # "CAR NK cells" for B-cell related autoimmune diseases
     "NCT06352281",  # "CAR-T cells" for ITP
+    "NCT06361836",  # SBT777101 (CAR-Treg), antigen not stated
     "NCT06373991",  # ATHENA CAR-T
+    "NCT06435897",  # MSCs with "4SCAR T cells"
+    "NCT06653556",  # LCAR-AIO (Legend; CAR-T, antigen not public)
+    "NCT06661811",  # "CAR-T cells" in autoimmune diseases
     "NCT06762119",  # "CAR-T cells" in autoimmune diseases
     "NCT06822881",  # CT1190B
+    "NCT06852573",  # ZM001 (CAR-T per its developer; antigen not public)
+    "NCT06866080",  # LCAR-AIO
+    "NCT06869278",  # LCAR-AIO in neurological autoimmune diseases
     "NCT06900764",  # "CAR-T cells" in SLE
     "NCT06904729",  # "CAR T cells" in paediatric lupus nephritis
-}
-UNDISCLOSED_TODAY = TRULY_UNDISCLOSED | {
-    "NCT05459870",
-    "NCT05859997",
-    "NCT05988216",
-    "NCT06318533",
-    "NCT06435897",
-    "NCT06661811",
-    "NCT06688435",
-    "NCT06869278",
-    "NCT07040917",
-    "NCT07105735",
-    "NCT07355972",
-    "NCT07444307",
-    "NCT07502859",
-    "NCT07527936",
-    "NCT07585071",
-    "NCT07592754",
-    "NCT07613411",
-    "NCT07617740",
-    "NCT07629596",
-    "NCT07756268",
+    "NCT07040917",  # "CAR-T cells" in autoimmune diseases
+    "NCT07049081",  # LUCAR-G79 (Legend; CAR-T, antigen not public)
+    "NCT07105735",  # RN1201, "allogeneic CAR-T"
+    "NCT07355972",  # CT1195E, "CAR-T therapy"
+    "NCT07444307",  # QT-019B, "dual-target" without naming the targets
+    "NCT07502859",  # BEN301, CAR-Treg ("CD4+ CAR+ Foxp3+ cells")
+    "NCT07527936",  # BEN301
+    "NCT07585071",  # IASO206 (in vivo CAR-T)
+    "NCT07592754",  # KSVCBD (in vivo CAR-T)
+    "NCT07613411",  # KSVCBD
+    "NCT07617740",  # IASO207 (in vivo CAR-T)
+    "NCT07629596",  # Arnovie101 (mRNA-LNP in vivo CAR-T)
 }
 
 
@@ -89,10 +91,10 @@ def test_every_trial_has_evidence_on_every_axis(snapshot: dict[str, pl.DataFrame
     per_trial = evidence.group_by("nct_id").agg(pl.col("axis").n_unique(), pl.col("axis").alias("axes"))
     assert per_trial.height == snapshot["trials"].height
     shown = snapshot["trials"].filter("is_car_based", "is_autoimmune")["nct_id"]
-    assert per_trial.filter(pl.col("nct_id").is_in(shown.implode()))["axis"].min() == 8
+    assert per_trial.filter(pl.col("nct_id").is_in(shown.implode()))["axis"].min() == 9
     # A trial that names no autoimmune condition (e.g. an ICU biomarker study) has no condition label.
     no_condition = per_trial.filter(~pl.col("axes").list.contains("condition"))
-    assert per_trial.filter(~pl.col("axes").list.contains("condition"))["axis"].min() == 7
+    assert per_trial.filter(~pl.col("axes").list.contains("condition"))["axis"].min() == 8
     assert not no_condition["nct_id"].is_in(shown.implode()).any()
     assert evidence.filter(pl.col("rule").is_null() | pl.col("label").is_null()).is_empty()
 
@@ -106,7 +108,10 @@ def test_classified_columns_and_side_tables(snapshot: dict[str, pl.DataFrame]) -
     targets = snapshot["trial_targets"]
     assert targets.columns == ["nct_id", "antigen", "is_caar"]
     entities = snapshot["trial_condition_entities"]
-    assert entities.columns == ["nct_id", "condition_entity", "condition_family", "is_primary"]
+    assert entities.columns == ["nct_id", "condition_entity", "condition_family", "is_primary", "organ"]
+    organ_tags = snapshot["trial_organ_tags"]
+    assert organ_tags.columns == ["nct_id", "organ", "condition_entity"]
+    assert organ_tags.filter(condition_entity="lupus nephritis")["organ"].unique().to_list() == ["kidney"]
     primaries = entities.filter("is_primary").join(trials, on="nct_id")
     assert (primaries["condition_entity"] == primaries["condition_entity_right"]).all()
 

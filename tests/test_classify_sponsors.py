@@ -109,8 +109,11 @@ def test_an_all_caps_name_without_a_mixed_case_twin_is_title_cased() -> None:
         ("Example University", "OTHER", "academic/hospital"),
         ("Example Medical Center", None, "academic/hospital"),
         ("Example Cell Valley", "INDUSTRY", "industry"),
-        ("Jane Doe", "OTHER", "other"),
+        # A person as lead sponsor (sponsor-investigator, class OTHER or none) is academic/hospital.
+        ("Jane Doe", "OTHER", "academic/hospital"),
+        ("Jane Doe", None, "academic/hospital"),
         ("Jane Doe", "INDIV", "other"),
+        ("Example Research Group", "OTHER", "other"),
     ],
 )
 def test_sponsor_class_rules(name: str, agency: str | None, expected: str) -> None:
@@ -127,3 +130,52 @@ def test_sponsor_evidence_keeps_the_registered_spelling() -> None:
     rows = set(evidence.select("label", "matched_term").rows())
     assert ("Nkarta", "Nkarta, Inc.") in rows
     assert ("industry", "Inc") in rows
+
+
+def test_sponsor_investigator_keeps_the_name_and_shows_the_institution() -> None:
+    records = [
+        make_record(
+            "NCT00000001",
+            "CAR-T in SLE",
+            sponsor="Jane Doe, MD",
+            sponsor_class="OTHER",
+            responsible_party={
+                "type": "SPONSOR_INVESTIGATOR",
+                "investigatorFullName": "Jane Doe",
+                "investigatorAffiliation": "Example University Hospital",
+            },
+            sites=["Example Site Hospital"],
+        ),
+        make_record("NCT00000002", "CAR-T", sponsor="John Roe", sponsor_class="OTHER", sites=["A Clinic"]),
+        make_record("NCT00000003", "CAR-T", sponsor="Jim Poe", sponsor_class="OTHER"),
+        make_record("NCT00000004", "CAR-T", sponsor="Example University", sponsor_class="OTHER", sites=["X"]),
+    ]
+    out = classify_records(records)
+    rows = {
+        r["nct_id"]: (r["sponsor_name"], r["sponsor_class"], r["is_sponsor_person"], r["sponsor_institution"])
+        for r in out["trials"].iter_rows(named=True)
+    }
+    assert rows == {
+        "NCT00000001": ("Jane Doe", "academic/hospital", True, "Example University Hospital"),
+        "NCT00000002": ("John Roe", "academic/hospital", True, "A Clinic"),
+        "NCT00000003": ("Jim Poe", "academic/hospital", True, None),
+        "NCT00000004": ("Example University", "academic/hospital", False, None),
+    }
+    evidence = out["classification_evidence"].filter(axis="sponsor", nct_id="NCT00000001")
+    assert "responsible_party_affiliation" in evidence["field"].to_list()
+
+
+def test_sponsor_spelling_is_the_first_seen_variant_and_does_not_flip() -> None:
+    first = make_record("NCT00000001", "CAR-T", sponsor="Example Biotherapeutics", first_posted="2023-01-05")
+    later = [
+        make_record(f"NCT0000001{i}", "CAR-T", sponsor="Example BioTherapeutics", first_posted="2025-03-01")
+        for i in range(3)
+    ]
+    names = set(classify_records([first, *later])["trials"]["sponsor_name"])
+    assert names == {"Example Biotherapeutics"}
+    # Without dates the earliest NCT ID decides.
+    undated = [
+        make_record("NCT00000009", "CAR-T in SLE", sponsor="Example BioTherapeutics"),
+        make_record("NCT00000002", "CAR-T in SLE", sponsor="Example Biotherapeutics"),
+    ]
+    assert set(classify_records(undated)["trials"]["sponsor_name"]) == {"Example Biotherapeutics"}

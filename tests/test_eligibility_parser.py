@@ -517,3 +517,22 @@ def test_more_phrasings(text: str, expected: list[Row]) -> None:
 )
 def test_more_washout_phrasings(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("eGFR ≥ 60 mL/min/1.73m2 or creatinine ≤ 1.5 mg/dL", ["alternative", "alternative"]),
+        ("eGFR ≥ 60 mL/min/1.73m2 and creatinine ≤ 1.5 mg/dL", [None, None]),
+        ("Total bilirubin ≤ 1.5 × ULN (≤ 3 × ULN for Gilbert syndrome)", [None, "exception"]),
+        ("Creatinine < 221 µmol/L (2.5 mg/dL)", None),  # a restated value is one limit, not an exception
+    ],
+)
+def test_or_alternatives_and_bracketed_exceptions(text: str, expected: list[str | None] | None) -> None:
+    found = parse_criteria(text)
+    if expected is None:
+        assert all(t.qualifier is None for t in found)
+        return
+    assert [t.qualifier for t in found] == expected
+    if "alternative" in expected or "exception" in expected:
+        assert any("qualifier" in t.to_dict() for t in found)

@@ -300,3 +300,40 @@ def test_cli_refuses_missing_or_unreadable_files(
     assert print_thresholds(path, out) == 1
     assert out.getvalue() == ""
     assert "cannot read criteria file" in capsys.readouterr().err
+
+
+OR_AND_EXCEPTION_TEXT = """Inclusion Criteria:
+- eGFR ≥ 60 mL/min/1.73m2 or serum creatinine ≤ 1.5 mg/dL
+- Hemoglobin ≥ 5.0 mmol/L
+- UPCR ≥ 50 mg/mmol
+- ALT and AST ≤ 3× ULN (≤ 5× ULN with liver involvement)
+- Total bilirubin ≤ 1.5 × ULN
+- Platelets ≥ 50 x10^9/L and neutrophils ≥ 1.0 x10^9/L
+"""
+
+
+def test_alternatives_and_exceptions_are_kept_but_not_required(curated_dir: Path) -> None:
+    tables = build_eligibility_tables(make_trials(("NCT1", OR_AND_EXCEPTION_TEXT, 18.0, 65.0)))
+    thresholds = tables["eligibility_thresholds"]
+    qualified = {(r["measure"], r["value"]): r["qualifier"] for r in thresholds.iter_rows(named=True)}
+    assert qualified[("egfr_ml_min_1_73m2", 60.0)] == "alternative"
+    assert qualified[("serum_creatinine_mg_dl", 1.5)] == "alternative"
+    assert qualified[("alt_x_uln", 5.0)] == qualified[("ast_x_uln", 5.0)] == "exception"
+    assert qualified[("alt_x_uln", 3.0)] is None
+    # "and" joins two requirements; neither is an alternative.
+    assert qualified[("platelets_x10e9_l", 50.0)] is None
+    assert qualified[("anc_x10e9_l", 1.0)] is None
+    measures = set(tables["eligibility_requirements"]["measure"])
+    # "eGFR ≥ 60 or creatinine ≤ 1.5" must not require both: neither becomes a requirement alone.
+    assert not {"egfr_ml_min_1_73m2", "serum_creatinine_mg_dl"} & measures
+    # The general limit is required; the exception for liver involvement does not loosen or replace it.
+    assert requirement(tables, "NCT1", "alt_x_uln")["max_value"] == 3.0
+    assert {"platelets_x10e9_l", "anc_x10e9_l", "total_bilirubin_x_uln"} <= measures
+
+
+def test_haemoglobin_in_mmol_and_upcr_in_mg_per_mmol_are_converted(curated_dir: Path) -> None:
+    tables = build_eligibility_tables(make_trials(("NCT1", OR_AND_EXCEPTION_TEXT, 18.0, 65.0)))
+    assert requirement(tables, "NCT1", "hemoglobin_g_dl")["min_value"] == pytest.approx(8.05)
+    assert requirement(tables, "NCT1", "upcr_g_g")["min_value"] == pytest.approx(0.44)
+    spans = set(tables["eligibility_thresholds"]["span"])
+    assert {"Hemoglobin ≥ 5.0 mmol/L", "UPCR ≥ 50 mg/mmol"} <= spans

@@ -23,6 +23,15 @@ ENTITY_FIELDS = CONDITION_FIELD_ORDER
 ONCOLOGY_FIELDS = ("condition", "brief_title", "official_title", "mesh", "keyword")
 # Umbrella terms of this family ("autoimmune disease (unspecified)") give way to any specific entity.
 UMBRELLA_FAMILY = "other"
+# "AAV" is also adeno-associated virus: in gene-therapy wording ("AAV vector", "AAV-delivered", "AAV9",
+# "rAAV") it is masked before condition aliases are matched, so it does not read as ANCA vasculitis.
+AAV_VECTOR_MASK = (
+    r"(?i)adeno[\s\-]*associated[\s\-]*vir(?:us|al)(?:[\s\-]*vectors?)?\s*\(\s*r?aav\d{0,2}\s*\)"
+    r"|(?-u:\b)(?:r|sc)aav\d{0,2}(?-u:\b)"
+    r"|(?-u:\b)aav\d{1,2}(?-u:\b)"
+    r"|(?-u:\b)aav[\s\-]*(?:vectors?|deliver\w*|mediated|based|gene\w*|capsids?|serotypes?|encod\w*"
+    r"|transduc\w*|particles?|construct\w*)(?-u:\b)"
+)
 NO_CONDITION_REASON = "no autoimmune or immune-mediated condition named"
 
 
@@ -43,11 +52,18 @@ def classify_conditions(
             pl.col("is_generic").all().over("nct_id").alias("only_generic"),
             (~pl.col("is_generic")).any().over("nct_id").alias("has_specific"),
             (~pl.col("is_generic")).any().over("nct_id", "family").alias("family_has_specific"),
+            # An organ umbrella ("glomerulonephritis") gives way to a specific entity of that organ even
+            # when the entity's family is its systemic parent's (lupus nephritis is rheumatic).
+            (~pl.col("is_generic") & pl.col("organ").is_not_null())
+            .any()
+            .over("nct_id", "organ")
+            .alias("organ_has_specific"),
         )
         .filter(
             ~pl.col("is_generic")
             | ~(
                 pl.col("family_has_specific")
+                | (pl.col("organ").is_not_null() & pl.col("organ_has_specific"))
                 | ((pl.col("family") == UMBRELLA_FAMILY) & pl.col("has_specific"))
             )
         )
@@ -106,8 +122,28 @@ def classify_conditions(
         pl.col("entity").alias("condition_entity"),
         pl.col("family").alias("condition_family"),
         "is_primary",
+        "organ",
     )
     return result, entity_table, _build_evidence(result, ordered)
+
+
+def build_organ_tags(entities: pl.DataFrame) -> pl.DataFrame:
+    """trial_organ_tags: (nct_id, organ, condition_entity) for every entity with an organ tag.
+
+    Read from trial_condition_entities after curated overrides, so an override's entities count.
+    """
+    organs = {entity: organ for entity, organ in load_conditions().organs.items() if organ}
+    return (
+        entities.select(
+            "nct_id",
+            pl.col("condition_entity")
+            .replace_strict(organs, default=None, return_dtype=pl.String)
+            .alias("organ"),
+            "condition_entity",
+        )
+        .filter(pl.col("organ").is_not_null())
+        .unique(maintain_order=True)
+    )
 
 
 def _find_oncology(texts: pl.DataFrame) -> pl.DataFrame:
@@ -115,7 +151,16 @@ def _find_oncology(texts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _find_entities(texts: pl.DataFrame, oncology: pl.DataFrame) -> pl.DataFrame:
-    found = find_terms(texts, load_conditions().matcher, ENTITY_FIELDS).filter(
+    has_aav = pl.col("text").str.contains(r"(?i)aav")
+    masked = pl.concat(
+        [
+            texts.filter(~has_aav),
+            texts.filter(has_aav).with_columns(
+                pl.col("text").str.replace_all(AAV_VECTOR_MASK, " adeno-associated virus ")
+            ),
+        ]
+    )
+    found = find_terms(masked, load_conditions().matcher, ENTITY_FIELDS).filter(
         (pl.col("field") != "mesh_ancestor") | pl.col("is_generic")
     )
     with_cancer = oncology.select("nct_id").unique()

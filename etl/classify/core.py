@@ -6,10 +6,11 @@ import datetime
 
 import polars as pl
 
-from etl.classify.conditions import classify_conditions
+from etl.classify.conditions import build_organ_tags, classify_conditions
 from etl.classify.evidence import concat_evidence
 from etl.classify.inclusion import build_inclusion_ledger, classify_car_based
 from etl.classify.modality import classify_modality
+from etl.classify.origin import classify_cell_origin
 from etl.classify.overrides import ClassifiedTables, apply_overrides, load_overrides
 from etl.classify.products import classify_products, find_products
 from etl.classify.sponsors import classify_sponsors
@@ -25,12 +26,16 @@ CLASSIFICATION_COLUMNS = (
     "target",
     "targets",
     "modality",
+    "cell_origin",
+    "cell_origin_basis",
     "product_name",
     "condition_family",
     "condition_entity",
     "is_basket",
     "sponsor_name",
     "sponsor_class",
+    "is_sponsor_person",
+    "sponsor_institution",
     "status_group",
     "is_stalled",
 )
@@ -51,11 +56,12 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
     conditions, entities, condition_evidence = classify_conditions(trials, texts)
     targets, trial_targets, target_evidence = classify_targets(trials, texts, product_matches)
     modality, modality_evidence = classify_modality(trials, texts, product_matches)
+    origin, origin_evidence = classify_cell_origin(trials, texts, product_matches, modality)
     products, product_evidence = classify_products(trials, texts, product_matches)
-    sponsors, sponsor_evidence = classify_sponsors(trials)
+    sponsors, sponsor_evidence = classify_sponsors(trials, tables.get("trial_sites"))
     status, status_evidence = classify_status(trials, as_of)
     classified = trials
-    for frame in (car_based, conditions, targets, modality, products, sponsors, status):
+    for frame in (car_based, conditions, targets, modality, origin, products, sponsors, status):
         classified = classified.join(frame, on="nct_id", how="left")
     result = ClassifiedTables(
         trials=classified,
@@ -67,6 +73,7 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
                 condition_evidence,
                 target_evidence,
                 modality_evidence,
+                origin_evidence,
                 product_evidence,
                 sponsor_evidence,
                 status_evidence,
@@ -82,6 +89,9 @@ def classify_trials(tables: dict[str, pl.DataFrame], *, as_of: datetime.date) ->
         "trials": result.trials.select(ordered),
         "trial_targets": result.trial_targets.sort("nct_id", maintain_order=True),
         "trial_condition_entities": result.trial_condition_entities.sort("nct_id", maintain_order=True),
+        "trial_organ_tags": build_organ_tags(result.trial_condition_entities).sort(
+            "nct_id", maintain_order=True
+        ),
         "classification_evidence": concat_evidence([result.evidence]),
         "inclusion_ledger": ledger,
     }

@@ -17,7 +17,8 @@ from etl.classify.vocabularies import load_car_terms
 
 CAR_FIELDS = (*TIER_A_FIELDS, *TIER_B_FIELDS, *CONDITION_FIELDS)
 NOT_CAR_REASON = (
-    "no CAR wording or listed CAR product in titles, interventions, keywords, conditions or summary"
+    "no CAR wording or listed CAR product in titles, interventions, keywords, conditions, summary or "
+    "descriptions"
 )
 LEDGER_SCHEMA = {"stage": pl.String, "reason": pl.String, "trial_count": pl.Int64}
 

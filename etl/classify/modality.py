@@ -30,6 +30,9 @@ TRANSPLANT_MASK = (
 IN_VIVO_MASK = (
     r"(?i)(?-u:\b)in[\s\-]vivo\s+(?:car[\s\-]*t?[\s\-]*(?:cells?)?\s+)?(?:expansion|persistence|proliferation"
     r"|kinetics|amplification|activity|efficacy|survival|function|behaviou?r|tracking|monitoring|detection)"
+    # ... and the same said the other way round: "the persistence and phenotype of CAR-T cells in vivo".
+    r"|(?-u:\b)(?:expansion|persistence|proliferation|kinetics|amplification|phenotype|survival|activity"
+    r"|function)\s+(?:[\w\-]+\s+){0,6}in[\s\-]vivo(?-u:\b)"
 )
 
 
@@ -43,7 +46,7 @@ def classify_modality(
     has any signal, the best tier (titles and intervention names over summary) wins, then the
     precedence in labels.MODALITY_PRECEDENCE.
     """
-    signals = pl.concat([_find_wording(texts), _product_signals(product_matches)])
+    signals = pl.concat([find_modality_wording(texts), _product_signals(product_matches)])
     precedence = {label: rank for rank, label in enumerate(MODALITY_PRECEDENCE)}
     ranked = signals.with_columns(
         pl.when(pl.col("modality").is_in(list(SPECIAL_MODALITIES)))
@@ -85,12 +88,19 @@ def classify_modality(
     return result, evidence
 
 
-def _find_wording(texts: pl.DataFrame) -> pl.DataFrame:
-    masked = texts.filter(pl.col("field").is_in(MODALITY_FIELDS)).with_columns(
+def mask_origin_context(texts: pl.DataFrame) -> pl.DataFrame:
+    """Modality fields with transplant and "in vivo expansion" wording masked (not the CAR's origin)."""
+    return texts.filter(pl.col("field").is_in(MODALITY_FIELDS)).with_columns(
         pl.col("text")
         .str.replace_all(TRANSPLANT_MASK, " transplant")
         .str.replace_all(IN_VIVO_MASK, " in-body")
     )
+
+
+def find_modality_wording(texts: pl.DataFrame) -> pl.DataFrame:
+    """Modality wording in titles, interventions, summaries and descriptions (transplant and in vivo
+    expansion wording masked), one row per match with its tier and rule."""
+    masked = mask_origin_context(texts)
     found = find_terms(masked, load_modalities(), MODALITY_FIELDS).filter(
         (pl.col("scope") == "any") | pl.col("field").is_in(TIER_A_FIELDS)
     )

@@ -169,6 +169,7 @@ def _override_conditions(tables: ClassifiedTables, nct_id: str, value: str) -> C
             "condition_entity": entities,
             "condition_family": [vocabulary.families[e] for e in entities],
             "is_primary": [index == 0 for index in range(len(entities))],
+            "organ": [vocabulary.organs.get(e) for e in entities],
         },
         schema=tables.trial_condition_entities.schema,
     )

@@ -19,6 +19,8 @@ from etl.transform.records import build_tables
 COUNTED_COLUMNS = (
     "target",
     "modality",
+    "cell_origin",
+    "cell_origin_basis",
     "condition_family",
     "condition_entity",
     "sponsor_class",
@@ -44,6 +46,11 @@ def list_undisclosed(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def list_not_car_based(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Trials left out as not CAR-based, with the product code they name (to look up and list)."""
+    return tables["trials"].filter(~pl.col("is_car_based")).select("nct_id", "brief_title", "product_name")
+
+
 def print_report(tables: dict[str, pl.DataFrame], out: TextIO) -> None:
     """Ledger, counts per column and the undisclosed-target trials, as plain tables."""
     with pl.Config(tbl_rows=100, fmt_str_lengths=90, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
@@ -51,8 +58,15 @@ def print_report(tables: dict[str, pl.DataFrame], out: TextIO) -> None:
         for column, counts in count_classification(tables).items():
             print(f"\nby {column}", file=out)
             print(counts, file=out)
+        shown = tables["trials"].filter(pl.col("is_car_based") & pl.col("is_autoimmune")).select("nct_id")
+        organs = tables["trial_organ_tags"].join(shown, on="nct_id", how="semi")
+        print("\nby organ tag (trials; a trial may have several)", file=out)
+        organ_counts = organs.group_by("organ").agg(pl.col("nct_id").n_unique().alias("trials"))
+        print(organ_counts.sort("organ"), file=out)
         print("\nundisclosed targets", file=out)
         print(list_undisclosed(tables), file=out)
+        print("\nexcluded as not CAR-based", file=out)
+        print(list_not_car_based(tables), file=out)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import polars as pl
 
 from etl.classify.evidence import select_evidence
@@ -14,8 +12,15 @@ from etl.classify.vocabularies import load_sponsor_aliases, load_sponsor_class_t
 # Name rules, in order: sponsors.csv alias; otherwise the registered name cleaned (spaces, a leading
 # "The", trailing credentials, a trailing country, legal suffixes such as "Co., Ltd."), and spellings
 # that differ only in case, punctuation, accents or small words ("of", "and") are joined under the
-# most common mixed-case spelling in the data; an all-caps name with no mixed-case twin is
+# first-seen mixed-case spelling: the one of the trial posted first (first_posted_date, then nct_id;
+# a missing date sorts last). A new variant in a later refresh is posted later, so the shown spelling
+# does not flip when one spelling becomes more common. An all-caps name with no mixed-case twin is
 # title-cased ("THE CHILDREN'S HOSPITAL OF ..." -> "Children's Hospital of ...").
+#
+# Sponsor-investigators: a lead sponsor that is a person (registry class OTHER or none, a name of two
+# to four personal-name words, credentials allowed) is academic/hospital; the person's name stays
+# the sponsor_name and sponsor_institution names the institution when the record does (responsible
+# party affiliation, else the first listed site). is_sponsor_person marks them.
 #
 # Class rules, in order: sponsors.csv class; registry class NIH or FED -> government; INDUSTRY ->
 # industry; a university/hospital/institute word -> academic/hospital; OTHER_GOV -> government; a
@@ -38,12 +43,22 @@ def format_sponsor_case(name: str) -> str:
     return " ".join(_title_word(word, index == 0) for index, word in enumerate(words))
 
 
-def classify_sponsors(trials: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(nct_id, sponsor_name, sponsor_class) per trial, and the sponsor evidence."""
-    leads = trials.select("nct_id", "lead_sponsor", "lead_sponsor_class")
+def classify_sponsors(
+    trials: pl.DataFrame, sites: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(nct_id, sponsor_name, sponsor_class, is_sponsor_person, sponsor_institution) per trial, and
+    the sponsor evidence. `sites` is trial_sites (for a sponsor-investigator's first site)."""
+    leads = trials.select(
+        "nct_id",
+        "lead_sponsor",
+        "lead_sponsor_class",
+        _column_or_null(trials, "first_posted_date", pl.Date),
+        _column_or_null(trials, "responsible_party_affiliation", pl.String),
+    )
     named = leads.join(_canonicalize_names(leads), on="lead_sponsor", how="left")
     classes = _classify_names(named.filter(pl.col("sponsor_name").is_not_null()))
     result = named.join(classes, on=["sponsor_name", "lead_sponsor_class"], how="left", nulls_equal=True)
+    result = _mark_sponsor_persons(result, sites)
     with_sponsor = result.filter(pl.col("lead_sponsor").is_not_null())
     evidence = pl.concat(
         [
@@ -64,6 +79,14 @@ def classify_sponsors(trials: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
                 pl.col("class_field"),
             ),
             select_evidence(
+                result.filter(pl.col("sponsor_institution").is_not_null()),
+                "sponsor",
+                pl.col("sponsor_institution"),
+                pl.lit("sponsor-investigator's institution, from ") + pl.col("institution_field"),
+                pl.col("sponsor_institution"),
+                pl.col("institution_field"),
+            ),
+            select_evidence(
                 result.filter(pl.col("lead_sponsor").is_null()),
                 "sponsor",
                 pl.lit("(none)"),
@@ -71,18 +94,92 @@ def classify_sponsors(trials: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
             ),
         ]
     )
-    return result.select("nct_id", "sponsor_name", "sponsor_class"), evidence
+    return (
+        result.select("nct_id", "sponsor_name", "sponsor_class", "is_sponsor_person", "sponsor_institution"),
+        evidence,
+    )
+
+
+# A personal name: two to four words, each capitalised (or an initial), nothing that names a body.
+PERSON_NAME_PATTERN = r"^[A-Z][a-z'\-]+(?:\s+[A-Z]\.?)*(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z'\-]+){1,3}$"
+NOT_PERSON_WORDS = (
+    r"(?i)(?-u:\b)(?:division|campus|research|foundation|group|society|network|consortium|trust|alliance"
+    r"|association|cent(?:er|re)|lab|laboratory|biotech\w*|pharma\w*|therapeutics|sciences?|medical|health"
+    r"|cancer|institut\w*|hospital|clinic|university|college|company|cell|gene|study|trial)(?-u:\b)"
+)
+PERSON_CLASS_RULE = "sponsor-investigator: the lead sponsor is a person (registry class OTHER or none)"
+
+
+def _mark_sponsor_persons(result: pl.DataFrame, sites: pl.DataFrame | None) -> pl.DataFrame:
+    """Sponsor-investigators become academic/hospital, with their institution where the record names one."""
+    is_person = (
+        pl.col("sponsor_name").is_not_null()
+        & (pl.col("sponsor_class") == "other")
+        & (pl.col("lead_sponsor_class").is_null() | (pl.col("lead_sponsor_class") == "OTHER"))
+        & pl.col("sponsor_name").str.contains(PERSON_NAME_PATTERN)
+        & ~pl.col("sponsor_name").str.contains(NOT_PERSON_WORDS)
+    )
+    first_site = (
+        sites.filter(pl.col("facility").is_not_null())
+        .sort("nct_id", "site_order")
+        .unique("nct_id", keep="first", maintain_order=True)
+        .select("nct_id", pl.col("facility").str.strip_chars().alias("first_site"))
+        if sites is not None and sites.height
+        else pl.DataFrame(schema={"nct_id": pl.String, "first_site": pl.String})
+    )
+    affiliation = pl.col("responsible_party_affiliation").str.strip_chars()
+    return (
+        result.join(first_site, on="nct_id", how="left")
+        .with_columns(is_person.fill_null(False).alias("is_sponsor_person"))
+        .with_columns(
+            pl.when(pl.col("is_sponsor_person"))
+            .then(pl.lit("academic/hospital"))
+            .otherwise(pl.col("sponsor_class"))
+            .alias("sponsor_class"),
+            pl.when(pl.col("is_sponsor_person"))
+            .then(pl.lit(PERSON_CLASS_RULE))
+            .otherwise(pl.col("class_rule"))
+            .alias("class_rule"),
+            pl.when(pl.col("is_sponsor_person"))
+            .then(pl.col("lead_sponsor_class"))
+            .otherwise(pl.col("class_term"))
+            .alias("class_term"),
+            pl.when(pl.col("is_sponsor_person"))
+            .then(pl.lit("lead_sponsor"))
+            .otherwise(pl.col("class_field"))
+            .alias("class_field"),
+            pl.when(pl.col("is_sponsor_person"))
+            .then(pl.coalesce(affiliation.replace("", None), pl.col("first_site")))
+            .alias("sponsor_institution"),
+            pl.when(pl.col("is_sponsor_person") & affiliation.replace("", None).is_not_null())
+            .then(pl.lit("responsible_party_affiliation"))
+            .when(pl.col("is_sponsor_person") & pl.col("first_site").is_not_null())
+            .then(pl.lit("first site (trial_sites)"))
+            .alias("institution_field"),
+        )
+    )
+
+
+def _column_or_null(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:
+    return pl.col(column) if column in frame.columns else pl.lit(None, dtype=dtype).alias(column)
 
 
 def _canonicalize_names(leads: pl.DataFrame) -> pl.DataFrame:
     aliases = load_sponsor_aliases()
-    counts = Counter(name for name in leads["lead_sponsor"].to_list() if name)
-    by_key: dict[str, Counter[str]] = {}
-    for name, count in counts.items():
+    # First-seen order: trials sorted by first posting date (missing last), then NCT ID.
+    ordered = leads.filter(pl.col("lead_sponsor").is_not_null()).sort(
+        "first_posted_date", "nct_id", nulls_last=True
+    )
+    first_seen: dict[str, int] = {}
+    for rank, name in enumerate(ordered["lead_sponsor"].to_list()):
+        first_seen.setdefault(name, rank)
+    by_key: dict[str, dict[str, int]] = {}
+    for name, rank in first_seen.items():
+        variants = by_key.setdefault(compute_sponsor_key(name), {})
         cleaned = clean_sponsor_name(name)
-        by_key.setdefault(compute_sponsor_key(name), Counter())[cleaned] += count
+        variants[cleaned] = min(rank, variants.get(cleaned, rank))
     rows: list[tuple[str, str, str]] = []
-    for name in counts:
+    for name in first_seen:
         key = compute_sponsor_key(name)
         if key in aliases.names:
             rows.append((name, aliases.names[key], "sponsors.csv alias"))
@@ -90,11 +187,11 @@ def _canonicalize_names(leads: pl.DataFrame) -> pl.DataFrame:
         variants = by_key[key]
         mixed = [v for v in variants if format_sponsor_case(v) == v]
         if mixed:
-            best = sorted(mixed, key=lambda v: (-variants[v], v))[0]
-            rule = "registered name, cleaned" if len(variants) == 1 else "most common spelling of this name"
+            best = min(mixed, key=lambda v: variants[v])
+            rule = "registered name, cleaned" if len(variants) == 1 else "first-seen spelling of this name"
             rows.append((name, best, rule))
         else:
-            best = sorted(variants, key=lambda v: (-variants[v], v))[0]
+            best = min(variants, key=lambda v: variants[v])
             rows.append((name, format_sponsor_case(best), "registered name, cleaned and title-cased"))
     return pl.DataFrame(
         rows,

@@ -11,7 +11,13 @@ INTERVENTION_NAME_FIELDS = ("intervention_name", "intervention_other_name")
 # Tier A: where a registry states what the trial gives (titles and intervention names).
 # Tier B: where it may also discuss other products or background (descriptions, summary, keywords).
 TIER_A_FIELDS = (*TITLE_FIELDS, *INTERVENTION_NAME_FIELDS)
-TIER_B_FIELDS = ("intervention_description", "brief_summary", "keyword")
+TIER_B_FIELDS = (
+    "intervention_description",
+    "arm_description",
+    "brief_summary",
+    "detailed_description",
+    "keyword",
+)
 CONDITION_FIELDS = ("condition", "mesh")
 
 # Order in which evidence is reported and reasons are chosen: the plainest statement first.
@@ -25,7 +31,9 @@ EVIDENCE_FIELD_ORDER = (
     "condition",
     "mesh",
     "intervention_description",
+    "arm_description",
     "brief_summary",
+    "detailed_description",
     "mesh_ancestor",
 )
 # Order in which condition entities are listed (the first is the primary one): the conditions as
@@ -38,12 +46,16 @@ TEXT_SCHEMA = {"nct_id": pl.String, "field": pl.String, "item": pl.Int32, "text"
 def build_texts(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Every text a rule may read, normalized, one row per (trial, field, item)."""
     trials = tables["trials"]
-    parts = [_frame_trial_field(trials, column) for column in (*TITLE_FIELDS, "brief_summary")]
-    parts.append(
-        trials.select("nct_id", pl.col("keywords").alias("text"))
+    single = [c for c in (*TITLE_FIELDS, "brief_summary", "detailed_description") if c in trials.columns]
+    parts = [_frame_trial_field(trials, column) for column in single]
+    lists = [("keywords", "keyword"), ("arm_descriptions", "arm_description")]
+    parts.extend(
+        trials.select("nct_id", pl.col(column).alias("text"))
         .explode("text")
         .with_columns(pl.int_range(pl.len()).over("nct_id").cast(pl.Int32).alias("item"))
-        .select(pl.col("nct_id"), pl.lit("keyword").alias("field"), "item", "text")
+        .select(pl.col("nct_id"), pl.lit(field).alias("field"), "item", "text")
+        for column, field in lists
+        if column in trials.columns
     )
     conditions = tables.get("trial_conditions")
     if conditions is not None and conditions.height:

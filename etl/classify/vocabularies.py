@@ -19,6 +19,14 @@ from etl.schema import CONDITION_FAMILIES, SPONSOR_CLASSES
 from etl.vocab import VocabularyError, load_vocabulary
 
 YES_NO = ("yes", "no")
+CELL_ORIGINS = ("autologous", "allogeneic", "in vivo")
+ORGANS = ("kidney", "lung", "nervous system", "skin", "heart", "blood")
+# A product's modality that settles its cell origin when products.csv leaves cell_origin empty.
+ORIGIN_OF_MODALITY = {
+    "Autologous CAR-T": "autologous",
+    "Allogeneic CAR-T": "allogeneic",
+    "In vivo CAR": "in vivo",
+}
 MODALITY_SCOPES = ("any", "title_interventions")
 
 
@@ -39,6 +47,7 @@ class ConditionVocabulary:
     matcher: CompiledVocabulary
     families: dict[str, str]
     roots: dict[str, str]
+    organs: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -135,12 +144,16 @@ def load_products() -> CompiledVocabulary:
         modality = row.get("modality") or None
         if modality is not None and modality not in MODALITY_PRECEDENCE:
             raise VocabularyError(f"products.csv: {row['product_name']} has unknown modality {modality!r}")
+        origin = row.get("cell_origin") or ORIGIN_OF_MODALITY.get(modality or "")
+        if origin is not None and origin not in CELL_ORIGINS:
+            raise VocabularyError(f"products.csv: {row['product_name']} has unknown cell_origin {origin!r}")
         rows.append(
             {
                 "aliases": split_cell(row["aliases"]),
                 "product_name": row["product_name"],
                 "product_antigens": product_antigens,
                 "product_modality": modality,
+                "product_cell_origin": origin,
             }
         )
     return compile_vocabulary("products", rows, "aliases")
@@ -154,6 +167,8 @@ def load_conditions() -> ConditionVocabulary:
     check_choice("conditions", "is_generic", frame["is_generic"].to_list(), YES_NO)
     check_choice("conditions", "drop_with_oncology", frame["drop_with_oncology"].to_list(), YES_NO)
     families = dict(zip(frame["entity"].to_list(), frame["family"].to_list(), strict=True))
+    organs = frame["organ"].to_list() if "organ" in frame.columns else []
+    check_choice("conditions", "organ", [o for o in organs if o], ORGANS)
     rows: list[dict[str, object]] = []
     roots: dict[str, str] = {}
     for row in frame.iter_rows(named=True):
@@ -169,10 +184,14 @@ def load_conditions() -> ConditionVocabulary:
                 "root_entity": parent or row["entity"],
                 "is_generic": row["is_generic"] == "yes",
                 "drop_with_oncology": row["drop_with_oncology"] == "yes",
+                "organ": row.get("organ") or None,
             }
         )
     return ConditionVocabulary(
-        matcher=compile_vocabulary("conditions", rows, "aliases"), families=families, roots=roots
+        matcher=compile_vocabulary("conditions", rows, "aliases"),
+        families=families,
+        roots=roots,
+        organs={str(row["entity"]): row["organ"] for row in rows},  # type: ignore[misc]
     )
 
 

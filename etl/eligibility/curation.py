@@ -77,18 +77,23 @@ def apply_curation(extracted: pl.DataFrame, nct_ids: pl.Series) -> pl.DataFrame:
     kept = extracted.join(cleared, on=["nct_id", "measure"], how="anti").join(
         added.select(*same, "value_high"), on=[*same, "value_high"], how="anti", nulls_equal=True
     )
-    new_rows = added.select(
-        "nct_id",
-        pl.lit(None, dtype=pl.Int32).alias("threshold_order"),
-        "section",
-        "measure",
-        "op",
-        "value",
-        "value_high",
-        "unit",
-        "span",
-        pl.lit("curated").alias("source"),
-    ).cast(dict(schema))
+    new_rows = (
+        added.select(
+            "nct_id",
+            pl.lit(None, dtype=pl.Int32).alias("threshold_order"),
+            "section",
+            "measure",
+            "op",
+            "value",
+            "value_high",
+            "unit",
+            "span",
+            pl.lit("curated").alias("source"),
+            pl.lit(None, dtype=pl.String).alias("qualifier"),
+        )
+        .select(list(schema))
+        .cast(dict(schema))
+    )
     return (
         pl.concat([kept, new_rows])
         .with_columns(pl.int_range(pl.len()).over("nct_id").alias("_row"))

@@ -76,10 +76,14 @@ class Threshold:
     unit: str
     section: str
     span: str
+    # None for a plain limit; "alternative" when joined by "or" to a limit of another measure on the
+    # same line ("eGFR ≥ 60 or creatinine ≤ 1.5 mg/dL": either suffices); "exception" for a relaxed
+    # limit that applies only to some patients ("≤ 3× ULN (≤ 5× ULN with liver involvement)").
+    qualifier: str | None = None
 
     def to_dict(self) -> dict:
-        """The threshold as a JSON-ready dict (the CLI's line format)."""
-        return {
+        """The threshold as a JSON-ready dict (the CLI's line format; "qualifier" only when set)."""
+        found = {
             "measure": self.measure,
             "op": self.op,
             "value": self.value,
@@ -88,6 +92,9 @@ class Threshold:
             "section": self.section,
             "span": self.span,
         }
+        if self.qualifier is not None:
+            found["qualifier"] = self.qualifier
+        return found
 
 
 @dataclass(slots=True)
@@ -168,19 +175,62 @@ def _parse_line(line: str, section: str) -> tuple[tuple[Threshold, ...], str]:
             items.extend(_read_clause(line, normal, start, end, vocabulary, candidates))
             items.extend(find_special(line, normal, start, end, vocabulary))
     items.sort(key=lambda item: item.position)
+    qualifiers = qualify_items(normal, items)
     rows = []
     header_index = 0
-    for item in items:
+    for item, qualifier in zip(items, qualifiers, strict=True):
         while header_index < len(headers) and headers[header_index][0] <= item.position:
             section = headers[header_index][1]
             header_index += 1
         op = item.op if item.op_by_section is None else item.op_by_section.get(section)
         if op is None:
             continue
-        rows.append(Threshold(item.measure, op, item.value, item.value_high, item.unit, section, item.span))
+        rows.append(
+            Threshold(item.measure, op, item.value, item.value_high, item.unit, section, item.span, qualifier)
+        )
     for _, kind in headers[header_index:]:
         section = kind
     return tuple(rows), section
+
+
+# Between two limits: "or" (also "and/or", a slash) makes them alternatives.
+_OR_CONNECTOR_RE = re.compile(r"[\s,;(]*(?:or|and\s*/\s*or|/)\s*(?:\(\s*)?", re.IGNORECASE)
+# A relaxed limit in brackets after the general one, for some patients only.
+_EXCEPTION_OPEN_RE = re.compile(r"\s*[(\[]\s*(?:or\s+)?", re.IGNORECASE)
+_EXCEPTION_WORDS_RE = re.compile(
+    r"(?:with|if|for|in|when|where|unless|due\s+to|except|excluding|gilbert|liver|hepatic|involvement"
+    r"|metasta|myositis|myopathy|attributable|related|secondary)",
+    re.IGNORECASE,
+)
+
+
+def qualify_items(normal: str, items: list[Found]) -> list[str | None]:
+    """ "alternative" / "exception" / None for each item of a line (items sorted by position)."""
+    qualifiers: list[str | None] = [None] * len(items)
+    for index, item in enumerate(items):
+        same = [other for other in items[:index] if other.measure == item.measure]
+        if same:
+            previous = same[-1]
+            between = normal[previous.end : _value_start(normal, item, previous.end)]
+            after = normal[item.end : item.end + 60].split(")")[0]
+            if _EXCEPTION_OPEN_RE.fullmatch(between) and _EXCEPTION_WORDS_RE.search(after):
+                qualifiers[index] = "exception"
+            continue
+        if index and items[index - 1].measure != item.measure:
+            previous = items[index - 1]
+            between = normal[previous.end : item.position]
+            if previous.end <= item.position and _OR_CONNECTOR_RE.fullmatch(between):
+                qualifiers[index] = "alternative"
+                if qualifiers[index - 1] is None:
+                    qualifiers[index - 1] = "alternative"
+    return qualifiers
+
+
+def _value_start(normal: str, item: Found, floor: int) -> int:
+    """Where an item's operator or number begins (its span may reach back to a shared keyword)."""
+    floor = max(floor, item.position) if item.position >= floor else floor
+    match = re.search(r"[<>≤≥=]|\d", normal[floor : item.end])
+    return floor + match.start() if match else item.end
 
 
 def _read_clause(

@@ -20,6 +20,9 @@ THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
     "unit": pl.String(),
     "span": pl.String(),
     "source": pl.String(),
+    # None, "alternative" (joined by "or" to a limit of another measure) or "exception" (a relaxed
+    # limit for some patients only); both are kept here but left out of eligibility_requirements.
+    "qualifier": pl.String(),
 }
 REQUIREMENT_SCHEMA: dict[str, pl.DataType] = {
     "nct_id": pl.String(),
@@ -41,7 +44,7 @@ AGE_LIMIT_SCHEMA: dict[str, pl.DataType] = {
     "text_max_age_years": pl.Float64(),
     "has_age_conflict": pl.Boolean(),
 }
-_BLOCK_COLUMNS = ("section", "measure", "op", "value", "value_high", "unit", "span")
+_BLOCK_COLUMNS = ("section", "measure", "op", "value", "value_high", "unit", "span", "qualifier")
 _AGE_TOLERANCE = 0.01
 
 
@@ -99,8 +102,9 @@ def extract_thresholds(trials: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         nct_ids.gather(rows.get_column("trial_index")).alias("nct_id"),
         (pl.col("offset") + pl.col("row_in_block")).cast(pl.Int32).alias("threshold_order"),
-        *_BLOCK_COLUMNS,
+        *[c for c in _BLOCK_COLUMNS if c != "qualifier"],
         pl.lit("extracted").alias("source"),
+        "qualifier",
     ).cast(THRESHOLD_SCHEMA)
 
 
@@ -131,7 +135,11 @@ def derive_requirements(thresholds: pl.DataFrame) -> pl.DataFrame:
     """What each trial requires of a patient per measure: the tightest window of all its limits.
 
     An exclusion is turned around (exclusion 'eGFR < 30' requires eGFR >= 30). Exclusions of a
-    single value or of a range do not make one window and are left out."""
+    single value or of a range do not make one window and are left out. So are alternatives ("eGFR
+    ≥ 60 or creatinine ≤ 1.5 mg/dL": neither is required on its own) and exceptions ("≤ 5× ULN with
+    liver involvement" relaxes the general limit for some patients only)."""
+    if "qualifier" in thresholds.columns:
+        thresholds = thresholds.filter(pl.col("qualifier").is_null())
     inclusion = pl.col("section") == "inclusion"
     op, value, high = pl.col("op"), pl.col("value"), pl.col("value_high")
     lower_inclusion = op.is_in([">=", ">", "==", "range"])

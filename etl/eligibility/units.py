@@ -37,6 +37,9 @@ _UNIT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("mg_dl", r"mg\s*/\s*dl\b"),
     ("g_dl", r"(?:g|gm|grams?)\s*/\s*dl\b"),
     ("umol_l", r"u\s*mol\s*/\s*l\b|micromol(?:es)?\s*/\s*l\b"),
+    # haemoglobin in mmol/L (Dutch/Scandinavian labs) and UPCR in mg/mmol (UK/European labs)
+    ("mmol_l", r"mmol\s*/\s*l\b|millimol(?:es)?\s*/\s*l\b"),
+    ("mg_mmol", r"mg\s*/\s*mmol\b"),
     ("mg_d", r"mg\s*/\s*(?:d(?:ay)?\b|24\s*h(?:ours?|rs?)?\b)|mg\s+(?:per\s+day|daily|qd|/\s*day)\b"),
     (
         "g_d",
@@ -78,6 +81,8 @@ UNIT_LABELS: dict[str, str] = {
     "mg_dl": "mg/dL",
     "g_dl": "g/dL",
     "umol_l": "umol/L",
+    "mmol_l": "mmol/L",
+    "mg_mmol": "mg/mmol",
     "mg_d": "mg/day",
     "g_d": "g/24h",
     "mg_g": "mg/g",

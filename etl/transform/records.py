@@ -99,6 +99,8 @@ STUDY_COLUMNS: dict[str, pl.DataType] = {
     "official_title": pl.String,
     "acronym": pl.String,
     "brief_summary": pl.String,
+    "detailed_description": pl.String,
+    "arm_descriptions": pl.List(pl.String),
     "keywords": pl.List(pl.String),
     "overall_status": pl.String,
     "start_date_text": pl.String,
@@ -110,6 +112,8 @@ STUDY_COLUMNS: dict[str, pl.DataType] = {
     "study_type": pl.String,
     "lead_sponsor": pl.String,
     "lead_sponsor_class": pl.String,
+    "responsible_party_name": pl.String,
+    "responsible_party_affiliation": pl.String,
     "enrollment_count": pl.Int64,
     "enrollment_type": pl.String,
     "min_age_text": pl.String,
@@ -203,18 +207,27 @@ def frame_records(
         healthy = eligibility.get("healthyVolunteers")
         enrollment_count, why = _count(enrollment.get("count"))
         drop(nct_id, "designModule.enrollmentInfo.count", why)
+        description = _get(protocol, "descriptionModule")
+        arms = _get(protocol, "armsInterventionsModule")
+        responsible = _get(sponsor_module, "responsibleParty")
+        arm_texts = [_text(a.get("description")) for a in _dicts(arms.get("armGroups"))]
         row = {
             "nct_id": nct_id,
             "brief_title": _text(ident.get("briefTitle")),
             "official_title": _text(ident.get("officialTitle")),
             "acronym": _text(ident.get("acronym")),
-            "brief_summary": _text(_get(protocol, "descriptionModule").get("briefSummary")),
+            "brief_summary": _text(description.get("briefSummary")),
+            "detailed_description": _text(description.get("detailedDescription")),
+            "arm_descriptions": _joined_texts([t for t in arm_texts if t]),
             "keywords": _joined_texts(conditions_module.get("keywords")),
             "overall_status": _text(status.get("overallStatus")),
             "phases": _joined_texts(design.get("phases")),
             "study_type": _text(design.get("studyType")),
             "lead_sponsor": _text(lead.get("name")),
             "lead_sponsor_class": _text(lead.get("class")),
+            # A sponsor-investigator's record names the person and, usually, their institution here.
+            "responsible_party_name": _text(responsible.get("investigatorFullName")),
+            "responsible_party_affiliation": _text(responsible.get("investigatorAffiliation")),
             "enrollment_count": enrollment_count,
             "enrollment_type": _text(enrollment.get("type")),
             "min_age_text": _text(eligibility.get("minimumAge")),
@@ -235,7 +248,6 @@ def frame_records(
                 conditions.append(
                     (nct_id, term_type, order, _text(mesh.get("term")), _text(mesh.get("id")), index)
                 )
-        arms = _get(protocol, "armsInterventionsModule")
         for order, item in enumerate(_dicts(arms.get("interventions")), 1):
             interventions.append(
                 (
@@ -276,7 +288,8 @@ def frame_records(
                 )
             )
     joined_study_schema = {
-        k: pl.String if k in ("keywords", "phases") else v for k, v in STUDY_COLUMNS.items()
+        k: pl.String if k in ("keywords", "phases", "arm_descriptions") else v
+        for k, v in STUDY_COLUMNS.items()
     }
     joined_interventions = {**INTERVENTION_COLUMNS, "other_names": pl.String, **_INDEX}
     try:
@@ -341,7 +354,9 @@ def _make_frames(
     joined_intervention_schema: dict[str, pl.DataType],
 ) -> dict[str, pl.DataFrame]:
     return {
-        "studies": _split_lists(pl.DataFrame(studies, schema=joined_study_schema), ("keywords", "phases")),
+        "studies": _split_lists(
+            pl.DataFrame(studies, schema=joined_study_schema), ("keywords", "phases", "arm_descriptions")
+        ),
         "conditions": pl.DataFrame(conditions, schema={**CONDITION_COLUMNS, **_INDEX}, orient="row"),
         "interventions": _split_lists(
             pl.DataFrame(interventions, schema=joined_intervention_schema, orient="row"), ("other_names",)
@@ -374,9 +389,12 @@ def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
         "official_title",
         "acronym",
         "brief_summary",
+        "detailed_description",
         "study_type",
         "lead_sponsor",
         "lead_sponsor_class",
+        "responsible_party_name",
+        "responsible_party_affiliation",
         "enrollment_type",
         "sex",
         "eligibility_criteria",
@@ -401,6 +419,8 @@ def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
             "official_title",
             "acronym",
             "brief_summary",
+            "detailed_description",
+            "arm_descriptions",
             "keywords",
             "overall_status",
             "phases",
@@ -409,6 +429,8 @@ def select_trials(studies: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
             "study_type",
             "lead_sponsor",
             "lead_sponsor_class",
+            "responsible_party_name",
+            "responsible_party_affiliation",
             "enrollment_count",
             "enrollment_type",
             *[

@@ -46,6 +46,11 @@ def make_record(
     start: str | None = None,
     meshes: Sequence[str] = (),
     ancestors: Sequence[str] = (),
+    description: str | None = None,
+    arm_descriptions: Sequence[str] = (),
+    responsible_party: dict | None = None,
+    sites: Sequence[str] = (),
+    first_posted: str | None = None,
 ) -> dict:
     """An API v2 study record with only the given fields (strings stand for BIOLOGICAL interventions)."""
     identification = {"nctId": nct_id}
@@ -64,12 +69,25 @@ def make_record(
         status_module["overallStatus"] = status
     if start:
         status_module["startDateStruct"] = {"date": start}
+    if first_posted:
+        status_module["studyFirstPostDateStruct"] = {"date": first_posted}
     protocol["statusModule"] = status_module
     if sponsor:
         lead = {"name": sponsor, **({"class": sponsor_class} if sponsor_class else {})}
         protocol["sponsorCollaboratorsModule"] = {"leadSponsor": lead}
-    if summary:
-        protocol["descriptionModule"] = {"briefSummary": summary}
+    if responsible_party:
+        protocol.setdefault("sponsorCollaboratorsModule", {})["responsibleParty"] = responsible_party
+    descriptions = {"briefSummary": summary, "detailedDescription": description}
+    if summary or description:
+        protocol["descriptionModule"] = {k: v for k, v in descriptions.items() if v}
+    if arm_descriptions:
+        protocol["armsInterventionsModule"]["armGroups"] = [
+            {"label": f"Arm {i + 1}", "description": text} for i, text in enumerate(arm_descriptions)
+        ]
+    if sites:
+        protocol["contactsLocationsModule"] = {
+            "locations": [{"facility": facility, "country": "China"} for facility in sites]
+        }
     record: dict = {"protocolSection": protocol}
     if meshes or ancestors:
         record["derivedSection"] = {
