@@ -13,7 +13,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from etl.changes_cli import add_changes_parser
-from etl.errors import check_existing_database, describe_failure
+from etl.errors import check_existing_database, describe_failure, read_schema_version
 from etl.extract.files import RecordBatch, iter_records
 from etl.lock import WriterBusyError, hold_write_lock, remove_leftovers
 from etl.paths import DB_PATH, RAW_DIR, SNAPSHOT_DIR
@@ -22,6 +22,7 @@ from etl.problems import DataProblem
 from etl.pulls import BASIS_AS_OF, BASIS_IMPORT_TIME, BASIS_META, list_pulls, parse_data_date
 from etl.raw_store import META_FILE, EmptyPullError, PullWriter, RawPull
 from etl.rebuild import NoPullError, RebuildSummary, describe_pull, rebuild_from_store
+from etl.schema import SCHEMA_VERSION
 
 # Exit codes: 0 done, 1 failed (nothing changed), 2 bad arguments or missing input,
 # 75 another refresh/import/build is writing the same database (try again later).
@@ -180,8 +181,11 @@ def run_build(args: argparse.Namespace, out: TextIO) -> int:
     started = time.perf_counter()
     db: Path = args.db
     if args.if_missing and db.is_file():
-        out.write(f"{db} exists; nothing to do (drop --if-missing to rebuild)\n")
-        return 0
+        if read_schema_version(db) == SCHEMA_VERSION:
+            out.write(f"{db} exists; nothing to do (drop --if-missing to rebuild)\n")
+            return 0
+        # Built by an older version of the code: the app could not read it, so rebuild it now.
+        out.write(f"{db} was built by another version of this code; rebuilding it\n")
     if args.source == "snapshot":
         # The bundle alone: its history and its current pull.
         args.raw_dir, args.no_bundle = None, False

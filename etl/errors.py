@@ -68,6 +68,18 @@ def _describe_duckdb_error(exc: duckdb.Error, db_path: Path) -> str:
     )
 
 
+def read_schema_version(db_path: Path) -> int | None:
+    """The contract version a database file was built to; None when unreadable or unversioned."""
+    from etl.schema import VERSION_TABLE
+
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            rows = con.sql("SELECT max(schema_version) FROM " + VERSION_TABLE).fetchall()
+    except duckdb.Error:
+        return None
+    return rows[0][0] if rows else None
+
+
 def check_existing_database(db_path: Path) -> str | None:
     """A note when the database about to be replaced cannot be read (corrupt, foreign or older).
 

@@ -44,6 +44,13 @@ def test_build_from_bundled_snapshot(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["build", "--if-missing", "--db", str(db)], out=out) == 0
     assert "nothing to do" in out.getvalue()
+    # ... unless an older version of the code built it: the app could not read it, so it is rebuilt.
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE warehouse_info SET schema_version = schema_version - 1")
+    out = io.StringIO()
+    assert main(["build", "--if-missing", "--db", str(db), "--raw-dir", str(tmp_path / "raw")], out=out) == 0
+    assert "built by another version of this code; rebuilding it" in out.getvalue()
+    assert _count(db) == 332
 
 
 def test_import_keeps_raw_pull_and_skips_bad_lines(

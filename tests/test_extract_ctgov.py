@@ -630,4 +630,6 @@ def test_dribbling_server_fails_within_the_deadline() -> None:
         elapsed = time.monotonic() - started
         server.close()
         thread.join(timeout=8)
-    assert elapsed < 2.5
+    # Bounded by the 1 s deadline, not by the server's dribble (it would run for minutes); the
+    # margin is for a busy machine.
+    assert elapsed < 10

@@ -15,7 +15,6 @@ from landscape.queries.admission import admission_predicate
 SHOWN_TRIALS = "t.is_car_based AND t.is_autoimmune"
 
 
-
 @dataclass(frozen=True)
 class WhereClause:
     """SQL text (with `?` placeholders) and the parameters in order."""
