@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.synthetic import write_synthetic_file
 from etl.cli import main as cli_main
+from landscape.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every page script, overview first (it is the default page).
@@ -28,9 +29,9 @@ BUDGET_MS = {"snapshot": 150.0, "large": 500.0}
 SYNTHETIC_SIZE = 100_000
 # Filter changes timed after the cold render (each one new to the cache); the median is reported.
 FILTER_CHANGES: list[tuple[str, Callable[[list[str]], list[str]]]] = [
-    ("flt_status_groups", lambda options: options[:1]),
-    ("flt_phases", lambda options: options[:1]),
-    ("flt_status_groups", lambda options: options[1:2]),
+    (widget_key("status_groups"), lambda options: options[:1]),
+    (widget_key("phases"), lambda options: options[:1]),
+    (widget_key("status_groups"), lambda options: options[1:2]),
 ]
 
 
